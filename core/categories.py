@@ -1,0 +1,36 @@
+"""Data categories: every piece of a person's data belongs to exactly one.
+
+Plugins may add categories (plugin system, issue #4); consents and restrictions name them.
+"""
+
+from __future__ import annotations
+
+__all__ = ["CORE_CATEGORIES", "DataCategory"]
+
+
+class DataCategory:
+    IDENTITY = "identity"
+    CONTACT = "contact"
+    RECOVERY_PLAN = "recovery_plan"
+    BUDGET = "budget"
+    PHYSICAL_HEALTH = "physical_health"
+    MENTAL_HEALTH = "mental_health"
+    WELLBEING = "wellbeing"
+    JOURNAL = "journal"
+    MESSAGES = "messages"
+    APPOINTMENTS = "appointments"
+
+
+# category -> what it means, in the words a person reads on a consent screen.
+CORE_CATEGORIES: dict[str, str] = {
+    DataCategory.IDENTITY: "Your name, date of birth and NHS number",
+    DataCategory.CONTACT: "How to contact you: phone, email and address",
+    DataCategory.RECOVERY_PLAN: "Your recovery goals, the steps towards them and your progress",
+    DataCategory.BUDGET: "Your Personal Health Budget: what it is for, requests and payments",
+    DataCategory.PHYSICAL_HEALTH: "Your physical health: weight, blood pressure, health checks",
+    DataCategory.MENTAL_HEALTH: "Your mental health: diagnoses, medication and care notes",
+    DataCategory.WELLBEING: "How you are doing: moods, sleep and questionnaires",
+    DataCategory.JOURNAL: "Your journal entries",
+    DataCategory.MESSAGES: "Messages between you and your teams",
+    DataCategory.APPOINTMENTS: "Your appointments",
+}

@@ -1,0 +1,52 @@
+"""Who is asking: the person themselves, a staff member in their teams, or the system."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+__all__ = ["Principal", "PrincipalKind", "TeamRoles"]
+
+
+class PrincipalKind(enum.StrEnum):
+    PERSON = "person"
+    STAFF = "staff"
+    SYSTEM = "system"  # the CLI and start-up tasks: trusted code, not a user
+    ANONYMOUS = "anonymous"
+
+
+@dataclass(frozen=True, slots=True)
+class TeamRoles:
+    """The roles a staff member holds in one team."""
+
+    team_id: int
+    organisation_id: int
+    roles: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    kind: PrincipalKind
+    person_id: int | None = None
+    staff_member_id: int | None = None
+    teams: tuple[TeamRoles, ...] = ()
+    username: str | None = None
+    # Set when an OAuth client acts for the principal; its scopes narrow, never widen.
+    client_id: str | None = None
+    scopes: frozenset[str] | None = field(default=None)
+
+    @classmethod
+    def anonymous(cls) -> Principal:
+        return cls(kind=PrincipalKind.ANONYMOUS)
+
+    @classmethod
+    def system(cls) -> Principal:
+        return cls(kind=PrincipalKind.SYSTEM)
+
+    @property
+    def team_ids(self) -> tuple[int, ...]:
+        return tuple(t.team_id for t in self.teams)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.kind is not PrincipalKind.ANONYMOUS

@@ -1,0 +1,37 @@
+"""Small helpers the services share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import InvalidInput
+from ..policy import AccessPolicy
+
+__all__ = ["recorded_by", "required_text", "optional_text"]
+
+
+def recorded_by(policy: AccessPolicy) -> dict[str, Any]:
+    """Columns saying who did it, for models with ``RecordedBy``."""
+    return {
+        "by_person_id": policy.principal.person_id,
+        "by_staff_id": policy.principal.staff_member_id,
+    }
+
+
+def required_text(value: str | None, *, field: str, what: str, max_length: int) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise InvalidInput(f"Please give {what}.", code="REQUIRED", field=field)
+    if len(text) > max_length:
+        raise InvalidInput(
+            f"{what[0].upper()}{what[1:]} is too long: at most {max_length} characters.",
+            code="TOO_LONG",
+            field=field,
+        )
+    return text
+
+
+def optional_text(value: str | None, *, field: str, what: str, max_length: int) -> str | None:
+    if value is None or not value.strip():
+        return None
+    return required_text(value, field=field, what=what, max_length=max_length)

@@ -1,0 +1,55 @@
+"""Sign-in accounts and the principal each one acts as."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..errors import Conflict, Forbidden, InvalidInput
+from ..models import UserAccount
+from ..policy import AccessPolicy
+from ..principal import Principal, PrincipalKind
+from ..unit_of_work import UnitOfWork
+from .organisations import staff_principal
+
+__all__ = ["create_account", "principal_for_username"]
+
+
+async def create_account(
+    uow: UnitOfWork,
+    policy: AccessPolicy,
+    *,
+    username: str,
+    person_id: int | None = None,
+    staff_member_id: int | None = None,
+    password_hash: str | None = None,
+) -> UserAccount:
+    if policy.principal.kind is not PrincipalKind.SYSTEM:
+        raise Forbidden("Only an operator can create accounts.")
+    if (person_id is None) == (staff_member_id is None):
+        raise InvalidInput("An account belongs to exactly one person or one staff member.",
+                           code="INVALID_ACCOUNT_OWNER")
+    username = username.strip().lower()
+    if not username or len(username) > 100:
+        raise InvalidInput("Please give a username of 1 to 100 characters.",
+                           code="INVALID_USERNAME", field="username")
+    account = UserAccount(username=username, person_id=person_id,
+                          staff_member_id=staff_member_id, password_hash=password_hash)
+    async with uow.begin() as tx:
+        if await tx.session.scalar(select(UserAccount.id).where(UserAccount.username == username)):
+            raise Conflict("That username is taken.", code="USERNAME_TAKEN", field="username")
+        tx.session.add(account)
+    return account
+
+
+async def principal_for_username(session: AsyncSession, username: str) -> Principal | None:
+    account = await session.scalar(
+        select(UserAccount).where(UserAccount.username == username.strip().lower())
+    )
+    if account is None:
+        return None
+    if account.person_id is not None:
+        return Principal(kind=PrincipalKind.PERSON, person_id=account.person_id,
+                         username=account.username)
+    assert account.staff_member_id is not None
+    return await staff_principal(session, account.staff_member_id, username=account.username)

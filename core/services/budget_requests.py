@@ -1,0 +1,355 @@
+"""Budget requests and their state machine.
+
+    draft ─submit→ submitted ─approve→ awaiting_approval ─approve→ ... → approved
+    draft, submitted, awaiting_approval, approved ─withdraw→ withdrawn
+    submitted, awaiting_approval ─reject→ rejected
+    approved ─mark_paid→ paid (direct payment) | ─mark_delivered→ delivered (otherwise)
+    paid, delivered ─mark_reviewed→ reviewed
+
+The final approval reserves the total from the funding pot; withdrawing an approved request
+releases it; payment or delivery moves it from committed to paid. How many distinct approvers
+a request needs is fixed when it is submitted (one, unless a plugin's sign-off rules say more).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..audit import record_access
+from ..categories import DataCategory
+from ..errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
+from ..events import (
+    BudgetRequestApproved,
+    BudgetRequestRejected,
+    BudgetRequestSubmitted,
+    BudgetRequestWithdrawn,
+)
+from ..models import (
+    ApprovalDecision,
+    Budget,
+    BudgetApproval,
+    BudgetItem,
+    BudgetRequest,
+    BudgetRequestStatus,
+    BudgetRequestTransition,
+    FundingPot,
+    LedgerEntryKind,
+    PaymentRoute,
+    RecoveryGoal,
+)
+from ..money import Money, parse_pounds
+from ..policy import AccessPolicy, Action
+from ..unit_of_work import Transaction, UnitOfWork
+from ._common import optional_text, recorded_by, required_text
+from .funding import lock_pot, move_money
+
+__all__ = [
+    "ItemInput",
+    "approvals_for_requests",
+    "approve_request",
+    "create_request",
+    "items_for_requests",
+    "mark_delivered",
+    "mark_paid",
+    "mark_reviewed",
+    "reject_request",
+    "requests_by_ids",
+    "submit_request",
+    "withdraw_request",
+]
+
+CATEGORY = DataCategory.BUDGET
+S = BudgetRequestStatus
+DEFAULT_APPROVALS_REQUIRED = 1
+_OPEN_FOR_DECISION = (S.SUBMITTED, S.AWAITING_APPROVAL)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemInput:
+    description: str
+    amount: str  # pounds, as typed: "180", "180.50"
+    goal_id: int | None = None
+
+
+async def _request_for(
+    tx: Transaction, policy: AccessPolicy, request_id: int, action: Action
+) -> BudgetRequest:
+    request = await tx.session.get(BudgetRequest, request_id)
+    if request is None:
+        raise NotFound("budget request", field="requestId")
+    await policy.require(tx.session, action, request.person_id, [CATEGORY],
+                         what="budget request", field="requestId")
+    return request
+
+
+def _move(tx: Transaction, policy: AccessPolicy, request: BudgetRequest,
+          allowed_from: Sequence[BudgetRequestStatus], to: BudgetRequestStatus,
+          reason: str | None = None) -> None:
+    if request.status not in allowed_from:
+        raise InvalidTransition(
+            f"This request is {request.status.value.replace('_', ' ')}: it cannot become "
+            f"{to.value.replace('_', ' ')}.",
+            field="requestId",
+        )
+    tx.session.add(BudgetRequestTransition(request_id=request.id, from_status=request.status,
+                                           to_status=to, changed_at=policy.now, reason=reason,
+                                           **recorded_by(policy)))
+    request.status = to
+
+
+def _audit(tx: Transaction, policy: AccessPolicy, request: BudgetRequest, operation: str) -> None:
+    record_access(tx.session, policy, person_id=request.person_id, operation=operation,
+                  categories=[CATEGORY])
+
+
+async def create_request(
+    uow: UnitOfWork,
+    policy: AccessPolicy,
+    *,
+    budget_id: int,
+    purpose: str,
+    items: Sequence[ItemInput],
+) -> BudgetRequest:
+    """A draft request for one or more items, each linked to the goal it serves if known."""
+    purpose_text = required_text(purpose, field="purpose",
+                                 what="what the request is for", max_length=2000)
+    if not items:
+        raise InvalidInput("Add at least one item to the request.", code="NO_ITEMS",
+                           field="items")
+    parsed = [
+        (
+            required_text(item.description, field=f"items.{i}.description",
+                          what="a description of the item", max_length=500),
+            parse_pounds(item.amount, field=f"items.{i}.amount"),
+            item.goal_id,
+        )
+        for i, item in enumerate(items)
+    ]
+    async with uow.begin() as tx:
+        budget = await tx.session.get(Budget, budget_id)
+        if budget is None:
+            raise NotFound("budget", field="budgetId")
+        await policy.require(tx.session, Action.CREATE, budget.person_id, [CATEGORY],
+                             what="budget", field="budgetId")
+        for i, (_, _, goal_id) in enumerate(parsed):
+            if goal_id is None:
+                continue
+            goal_person = await tx.session.scalar(
+                select(RecoveryGoal.person_id).where(RecoveryGoal.id == goal_id)
+            )
+            if goal_person != budget.person_id:
+                raise NotFound("goal for this person", field=f"items.{i}.goalId")
+        request = BudgetRequest(budget_id=budget.id, person_id=budget.person_id,
+                                status=S.DRAFT, purpose=purpose_text,
+                                total_pence=sum(amount for _, amount, _ in parsed),
+                                created_at=policy.now, **recorded_by(policy))
+        tx.session.add(request)
+        await tx.session.flush()
+        for description, amount, goal_id in parsed:
+            tx.session.add(BudgetItem(request_id=request.id, description=description,
+                                      amount_pence=amount, goal_id=goal_id))
+        tx.session.add(BudgetRequestTransition(request_id=request.id, from_status=None,
+                                               to_status=S.DRAFT, changed_at=policy.now,
+                                               **recorded_by(policy)))
+        _audit(tx, policy, request, "create_budget_request")
+    return request
+
+
+async def submit_request(
+    uow: UnitOfWork, policy: AccessPolicy, request_id: int
+) -> BudgetRequest:
+    async with uow.begin() as tx:
+        request = await _request_for(tx, policy, request_id, Action.UPDATE)
+        _move(tx, policy, request, (S.DRAFT,), S.SUBMITTED)
+        budget = await tx.session.get_one(Budget, request.budget_id)
+        pot = await tx.session.get_one(FundingPot, budget.funding_pot_id)
+        if request.total_pence > pot.available_pence:
+            raise Conflict(
+                f"This request is for {Money(request.total_pence)}, but the funding pot has "
+                f"only {Money(pot.available_pence)} left.",
+                code="POT_EXHAUSTED", field="requestId",
+            )
+        request.approvals_required = DEFAULT_APPROVALS_REQUIRED
+        request.submitted_at = policy.now
+        _audit(tx, policy, request, "submit_budget_request")
+        tx.emit(BudgetRequestSubmitted(person_id=request.person_id, request_id=request.id))
+    return request
+
+
+async def _decide(
+    tx: Transaction, policy: AccessPolicy, request: BudgetRequest,
+    decision: ApprovalDecision, note: str | None,
+) -> None:
+    staff_id = policy.principal.staff_member_id
+    if staff_id is None:
+        raise Forbidden("Only staff can approve or reject a budget request.")
+    if request.by_staff_id == staff_id:
+        raise Forbidden("You made this request, so someone else must decide on it.",
+                        code="SELF_APPROVAL", field="requestId")
+    earlier = await tx.session.scalar(
+        select(BudgetApproval.id).where(BudgetApproval.request_id == request.id,
+                                        BudgetApproval.staff_member_id == staff_id)
+    )
+    if earlier is not None:
+        raise Conflict("You have already decided on this request.", code="ALREADY_DECIDED",
+                       field="requestId")
+    team_id = await policy.acting_team_id(tx.session, request.person_id)
+    assert team_id is not None  # policy.require(APPROVE) passed through a care relationship
+    tx.session.add(BudgetApproval(request_id=request.id, staff_member_id=staff_id,
+                                  team_id=team_id, decision=decision, note=note,
+                                  decided_at=policy.now))
+
+
+async def approve_request(
+    uow: UnitOfWork, policy: AccessPolicy, request_id: int, *, note: str | None = None
+) -> BudgetRequest:
+    """Sign off. The last required sign-off approves the request and reserves the money."""
+    note_text = optional_text(note, field="note", what="a note", max_length=2000)
+    async with uow.begin() as tx:
+        request = await _request_for(tx, policy, request_id, Action.APPROVE)
+        if request.status not in _OPEN_FOR_DECISION:
+            _move(tx, policy, request, _OPEN_FOR_DECISION, S.APPROVED)  # raises
+        await _decide(tx, policy, request, ApprovalDecision.APPROVED, note_text)
+        approvals = len(list(await tx.session.scalars(
+            select(BudgetApproval.id).where(BudgetApproval.request_id == request.id,
+                                            BudgetApproval.decision == ApprovalDecision.APPROVED)
+        )))
+        if approvals < (request.approvals_required or DEFAULT_APPROVALS_REQUIRED):
+            if request.status is S.SUBMITTED:
+                _move(tx, policy, request, (S.SUBMITTED,), S.AWAITING_APPROVAL)
+        else:
+            budget = await tx.session.get_one(Budget, request.budget_id)
+            pot = await lock_pot(tx.session, budget.funding_pot_id)
+            move_money(tx.session, pot, LedgerEntryKind.RESERVATION, request.total_pence,
+                       request_id=request.id, at=policy.now)
+            _move(tx, policy, request, _OPEN_FOR_DECISION, S.APPROVED)
+            request.decided_at = policy.now
+            tx.emit(BudgetRequestApproved(person_id=request.person_id, request_id=request.id,
+                                          total_pence=request.total_pence,
+                                          payment_route=budget.payment_route.value))
+        _audit(tx, policy, request, "approve_budget_request")
+    return request
+
+
+async def reject_request(
+    uow: UnitOfWork, policy: AccessPolicy, request_id: int, *, reason: str
+) -> BudgetRequest:
+    reason_text = required_text(reason, field="reason", what="a reason for the decision",
+                                max_length=2000)
+    async with uow.begin() as tx:
+        request = await _request_for(tx, policy, request_id, Action.APPROVE)
+        _move(tx, policy, request, _OPEN_FOR_DECISION, S.REJECTED, reason_text)
+        await _decide(tx, policy, request, ApprovalDecision.REJECTED, reason_text)
+        request.decided_at = policy.now
+        _audit(tx, policy, request, "reject_budget_request")
+        tx.emit(BudgetRequestRejected(person_id=request.person_id, request_id=request.id))
+    return request
+
+
+async def withdraw_request(
+    uow: UnitOfWork, policy: AccessPolicy, request_id: int, *, reason: str | None = None
+) -> BudgetRequest:
+    """Withdraw; an approved request gives its reservation back to the pot."""
+    reason_text = optional_text(reason, field="reason", what="a reason", max_length=2000)
+    async with uow.begin() as tx:
+        request = await _request_for(tx, policy, request_id, Action.UPDATE)
+        was_approved = request.status is S.APPROVED
+        _move(tx, policy, request, (S.DRAFT, *_OPEN_FOR_DECISION, S.APPROVED), S.WITHDRAWN,
+              reason_text)
+        if was_approved:
+            budget = await tx.session.get_one(Budget, request.budget_id)
+            pot = await lock_pot(tx.session, budget.funding_pot_id)
+            move_money(tx.session, pot, LedgerEntryKind.RELEASE, request.total_pence,
+                       request_id=request.id, at=policy.now)
+        _audit(tx, policy, request, "withdraw_budget_request")
+        tx.emit(BudgetRequestWithdrawn(person_id=request.person_id, request_id=request.id))
+    return request
+
+
+async def _spend(uow: UnitOfWork, policy: AccessPolicy, request_id: int,
+                 to: BudgetRequestStatus) -> BudgetRequest:
+    async with uow.begin() as tx:
+        request = await _request_for(tx, policy, request_id, Action.APPROVE)
+        budget = await tx.session.get_one(Budget, request.budget_id)
+        direct = budget.payment_route is PaymentRoute.DIRECT_PAYMENT
+        if (to is S.PAID) != direct:
+            raise InvalidTransition(
+                "A direct payment is marked paid; a notional or third-party budget is marked "
+                "delivered.", code="WRONG_PAYMENT_ROUTE", field="requestId")
+        _move(tx, policy, request, (S.APPROVED,), to)
+        pot = await lock_pot(tx.session, budget.funding_pot_id)
+        move_money(tx.session, pot, LedgerEntryKind.PAYMENT, request.total_pence,
+                   request_id=request.id, at=policy.now)
+        _audit(tx, policy, request, f"mark_budget_request_{to.value}")
+    return request
+
+
+async def mark_paid(uow: UnitOfWork, policy: AccessPolicy, request_id: int) -> BudgetRequest:
+    return await _spend(uow, policy, request_id, S.PAID)
+
+
+async def mark_delivered(
+    uow: UnitOfWork, policy: AccessPolicy, request_id: int
+) -> BudgetRequest:
+    return await _spend(uow, policy, request_id, S.DELIVERED)
+
+
+async def mark_reviewed(
+    uow: UnitOfWork, policy: AccessPolicy, request_id: int, *, note: str
+) -> BudgetRequest:
+    note_text = required_text(note, field="note", what="a review note", max_length=5000)
+    async with uow.begin() as tx:
+        request = await _request_for(tx, policy, request_id, Action.UPDATE)
+        _move(tx, policy, request, (S.PAID, S.DELIVERED), S.REVIEWED, note_text)
+        _audit(tx, policy, request, "review_budget_request")
+    return request
+
+
+# --- batch readers for DataLoaders ---------------------------------------------------------
+
+
+async def requests_by_ids(
+    session: AsyncSession, policy: AccessPolicy, ids: Sequence[int]
+) -> dict[int, BudgetRequest]:
+    rows = await session.scalars(
+        select(BudgetRequest).where(BudgetRequest.id.in_(set(ids)),
+                                    policy.person_filter(BudgetRequest.person_id))
+    )
+    return {row.id: row for row in rows}
+
+
+async def items_for_requests(
+    session: AsyncSession, policy: AccessPolicy, request_ids: Sequence[int]
+) -> dict[int, list[BudgetItem]]:
+    rows = await session.scalars(
+        select(BudgetItem)
+        .join(BudgetRequest, BudgetRequest.id == BudgetItem.request_id)
+        .where(BudgetItem.request_id.in_(set(request_ids)),
+               policy.person_filter(BudgetRequest.person_id))
+        .order_by(BudgetItem.request_id, BudgetItem.id)
+    )
+    grouped: dict[int, list[BudgetItem]] = defaultdict(list)
+    for item in rows:
+        grouped[item.request_id].append(item)
+    return grouped
+
+
+async def approvals_for_requests(
+    session: AsyncSession, policy: AccessPolicy, request_ids: Sequence[int]
+) -> dict[int, list[BudgetApproval]]:
+    rows = await session.scalars(
+        select(BudgetApproval)
+        .join(BudgetRequest, BudgetRequest.id == BudgetApproval.request_id)
+        .where(BudgetApproval.request_id.in_(set(request_ids)),
+               policy.person_filter(BudgetRequest.person_id))
+        .order_by(BudgetApproval.request_id, BudgetApproval.id)
+    )
+    grouped: dict[int, list[BudgetApproval]] = defaultdict(list)
+    for approval in rows:
+        grouped[approval.request_id].append(approval)
+    return grouped

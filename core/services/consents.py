@@ -1,0 +1,128 @@
+"""Consents: a person lets an organisation or team use some categories of their data.
+
+The person grants online; staff may record a consent given on paper, by phone or in person on
+the person's behalf (marked as such, and shown to the person). Revoking is effective at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..audit import record_access
+from ..categories import CORE_CATEGORIES
+from ..errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..events import ConsentGranted, ConsentRevoked
+from ..models import Consent, ConsentRecordedHow, Organisation, Team
+from ..policy import AccessPolicy, Action
+from ..principal import PrincipalKind
+from ..unit_of_work import UnitOfWork
+from ._common import recorded_by, required_text
+
+__all__ = ["consents_by_ids", "grant_consent", "revoke_consent"]
+
+
+def _categories(requested: Sequence[str], known: frozenset[str]) -> list[str]:
+    if not requested:
+        raise InvalidInput("Choose at least one kind of information to share.",
+                           code="NO_CATEGORIES", field="categories")
+    unknown = sorted(set(requested) - known)
+    if unknown:
+        raise InvalidInput(
+            f"Unknown kind of information: {', '.join(unknown)}. "
+            f"Known kinds: {', '.join(sorted(known))}.",
+            code="UNKNOWN_CATEGORY", field="categories",
+        )
+    return sorted(set(requested))
+
+
+async def grant_consent(
+    uow: UnitOfWork,
+    policy: AccessPolicy,
+    *,
+    person_id: int,
+    categories: Sequence[str],
+    purpose: str,
+    grantee_organisation_id: int | None = None,
+    grantee_team_id: int | None = None,
+    valid_from: dt.datetime | None = None,
+    valid_until: dt.datetime | None = None,
+    recorded_how: ConsentRecordedHow | None = None,
+    known_categories: frozenset[str] = frozenset(CORE_CATEGORIES),
+) -> Consent:
+    principal = policy.principal
+    if (grantee_organisation_id is None) == (grantee_team_id is None):
+        raise InvalidInput("Choose one organisation or one team to share with.",
+                           code="INVALID_GRANTEE", field="grantee")
+    chosen = _categories(categories, known_categories)
+    purpose_text = required_text(purpose, field="purpose",
+                                 what="what the information will be used for", max_length=2000)
+    starts = valid_from or policy.now
+    if valid_until is not None and valid_until <= starts:
+        raise InvalidInput("The consent must end after it starts.", code="INVALID_PERIOD",
+                           field="validUntil")
+    if principal.kind is PrincipalKind.STAFF:
+        # Staff record a consent the person gave them; it is never "online".
+        how = recorded_how or ConsentRecordedHow.PAPER
+        if how is ConsentRecordedHow.ONLINE:
+            raise InvalidInput("Staff record consent given on paper, by phone or in person.",
+                               code="INVALID_RECORDED_HOW", field="recordedHow")
+    else:
+        how = ConsentRecordedHow.ONLINE
+        if recorded_how not in (None, ConsentRecordedHow.ONLINE):
+            raise InvalidInput("Only staff record consent given on paper or by phone.",
+                               code="INVALID_RECORDED_HOW", field="recordedHow")
+    consent = Consent(person_id=person_id, grantee_organisation_id=grantee_organisation_id,
+                      grantee_team_id=grantee_team_id, categories=chosen,
+                      purpose=purpose_text, valid_from=starts, valid_until=valid_until,
+                      recorded_how=how, created_at=policy.now, **recorded_by(policy))
+    async with uow.begin() as tx:
+        await policy.require(tx.session, Action.CREATE, person_id, ["consent"],
+                             field="personId")
+        if grantee_organisation_id is not None and await tx.session.get(
+            Organisation, grantee_organisation_id
+        ) is None:
+            raise NotFound("organisation", field="grantee")
+        if grantee_team_id is not None and await tx.session.get(Team, grantee_team_id) is None:
+            raise NotFound("team", field="grantee")
+        tx.session.add(consent)
+        await tx.session.flush()
+        record_access(tx.session, policy, person_id=person_id, operation="grant_consent",
+                      categories=chosen)
+        tx.emit(ConsentGranted(person_id=person_id, consent_id=consent.id))
+    return consent
+
+
+async def revoke_consent(
+    uow: UnitOfWork, policy: AccessPolicy, consent_id: int
+) -> Consent:
+    async with uow.begin() as tx:
+        consent = await tx.session.get(Consent, consent_id)
+        if consent is None:
+            raise NotFound("consent", field="consentId")
+        await policy.require(tx.session, Action.UPDATE, consent.person_id, ["consent"],
+                             what="consent", field="consentId")
+        if consent.revoked_at is not None:
+            raise Conflict("This consent has already been revoked.", code="ALREADY_REVOKED",
+                           field="consentId")
+        if policy.principal.kind not in (PrincipalKind.PERSON, PrincipalKind.STAFF):
+            raise Forbidden("Only the person or their care team can revoke a consent.")
+        consent.revoked_at = policy.now
+        consent.revoked_by_person_id = policy.principal.person_id
+        consent.revoked_by_staff_id = policy.principal.staff_member_id
+        record_access(tx.session, policy, person_id=consent.person_id,
+                      operation="revoke_consent", categories=consent.categories)
+        tx.emit(ConsentRevoked(person_id=consent.person_id, consent_id=consent.id))
+    return consent
+
+
+async def consents_by_ids(
+    session: AsyncSession, policy: AccessPolicy, ids: Sequence[int]
+) -> dict[int, Consent]:
+    rows = await session.scalars(
+        select(Consent).where(Consent.id.in_(set(ids)), policy.person_filter(Consent.person_id))
+    )
+    return {row.id: row for row in rows}

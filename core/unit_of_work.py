@@ -1,0 +1,40 @@
+"""One transaction per use case; domain events go out only after it commits."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .db import Database
+from .events import DomainEvent, EventDispatcher
+
+__all__ = ["Transaction", "UnitOfWork"]
+
+
+@dataclass
+class Transaction:
+    session: AsyncSession
+    events: list[DomainEvent] = field(default_factory=list)
+
+    def emit(self, event: DomainEvent) -> None:
+        self.events.append(event)
+
+
+class UnitOfWork:
+    """What services need from the platform: the database and where events go."""
+
+    def __init__(self, db: Database, events: EventDispatcher | None = None) -> None:
+        self.db = db
+        self.events = events or EventDispatcher()
+
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[Transaction]:
+        """A write transaction (``BEGIN IMMEDIATE`` on SQLite). Rolls back on any error."""
+        async with self.db.write_session() as session:
+            tx = Transaction(session)
+            async with session.begin():
+                yield tx
+        await self.events.dispatch(tx.events)
