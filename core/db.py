@@ -10,6 +10,7 @@ SQLite needs two adjustments to behave like a server database for our use:
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engin
 
 __all__ = [
     "Database",
+    "SerialSession",
     "normalise_database_url",
 ]
 
@@ -66,6 +68,47 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
             connection.exec_driver_sql("BEGIN")
 
 
+class SerialSession(AsyncSession):
+    """An ``AsyncSession`` that one request's concurrent resolvers can share.
+
+    GraphQL resolves sibling fields concurrently and each DataLoader dispatches its batch as a
+    task; a session (one connection) must not run two statements at once. Every operation that
+    touches the connection waits its turn here. (``scalars`` goes through ``execute``.)
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._turn = asyncio.Lock()
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._turn:
+            return await super().execute(*args, **kwargs)
+
+    async def scalar(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._turn:
+            return await super().scalar(*args, **kwargs)
+
+    async def get(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._turn:
+            return await super().get(*args, **kwargs)
+
+    async def get_one(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._turn:
+            return await super().get_one(*args, **kwargs)
+
+    async def flush(self, *args: Any, **kwargs: Any) -> None:
+        async with self._turn:
+            await super().flush(*args, **kwargs)
+
+    async def commit(self) -> None:
+        async with self._turn:
+            await super().commit()
+
+    async def rollback(self) -> None:
+        async with self._turn:
+            await super().rollback()
+
+
 class Database:
     """One engine per process, with separate session factories for reads and writes."""
 
@@ -89,11 +132,11 @@ class Database:
 
     def read_session(self) -> AsyncSession:
         """A session for reads: a deferred transaction, never holding the SQLite write lock."""
-        return AsyncSession(self.engine, expire_on_commit=False, autoflush=False)
+        return SerialSession(self.engine, expire_on_commit=False, autoflush=False)
 
     def write_session(self) -> AsyncSession:
         """A session for one write use case: ``BEGIN IMMEDIATE`` on SQLite."""
-        return AsyncSession(self._write_engine, expire_on_commit=False, autoflush=True)
+        return SerialSession(self._write_engine, expire_on_commit=False, autoflush=True)
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:

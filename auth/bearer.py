@@ -1,0 +1,43 @@
+"""Reading the bearer token of a request (RFC 6750), from the Authorization header only."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
+
+from core.principal import Principal
+from core.services.accounts import principal_for_username
+
+from .dev_tokens import read_dev_token
+
+__all__ = ["InvalidToken", "authenticate"]
+
+
+class InvalidToken(Exception):
+    """The request carried a token we do not accept: answer 401, never guess."""
+
+
+def _bearer(connection: HTTPConnection) -> str | None:
+    header = connection.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise InvalidToken("use the Authorization header: Bearer <token>")
+    return token.strip()
+
+
+async def authenticate(
+    connection: HTTPConnection, session: AsyncSession, *, dev_secret: str | None
+) -> Principal:
+    """The principal a request acts as; anonymous when it carries no token."""
+    token = _bearer(connection)
+    if token is None:
+        return Principal.anonymous()
+    username = read_dev_token(dev_secret, token) if dev_secret else None
+    if username is None:
+        raise InvalidToken("the token is not valid here")
+    principal = await principal_for_username(session, username)
+    if principal is None:
+        raise InvalidToken("the token's account no longer exists")
+    return principal

@@ -1,0 +1,149 @@
+"""``create_app()``: the ASGI application, wired from settings."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import strawberry
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.asgi import GraphQL
+
+from auth.bearer import InvalidToken, authenticate
+from core.db import Database
+from core.events import EventDispatcher
+from core.unit_of_work import UnitOfWork
+from schema.build import SchemaLimits, build_schema
+from schema.context import Context
+
+from .settings import Settings
+
+__all__ = ["Platform", "create_app"]
+
+log = logging.getLogger("recovery_hub")
+
+
+@dataclass
+class Platform:
+    """Everything a request needs that is built once per process."""
+
+    settings: Settings
+    db: Database
+    uow: UnitOfWork
+    schema: strawberry.Schema
+
+    @classmethod
+    def build(cls, settings: Settings) -> Platform:
+        db = Database(settings.database_url)
+        return cls(
+            settings=settings,
+            db=db,
+            uow=UnitOfWork(db, EventDispatcher()),
+            schema=build_schema(
+                development=settings.development,
+                limits=SchemaLimits(settings.max_depth, settings.max_aliases,
+                                    settings.max_tokens),
+            ),
+        )
+
+
+class _GraphQLApp(GraphQL[Context, None]):
+    def __init__(self, platform: Platform) -> None:
+        super().__init__(
+            platform.schema,
+            graphql_ide="graphiql" if platform.settings.development else None,
+            allow_queries_via_get=False,
+            multipart_uploads_enabled=False,
+            subscription_protocols=(),
+        )
+        self.platform = platform
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        state = request.scope["state"]
+        return Context.build(self.platform.uow, state["session"], state["principal"],
+                             request=request)
+
+
+def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]},
+                        status_code=status, headers=headers)
+
+
+class _RequestScope:
+    """Per HTTP request: a read session, the principal, and a time limit.
+
+    Authentication happens here, before GraphQL: a bad token is a 401 (RFC 6750), never a
+    GraphQL result.
+    """
+
+    def __init__(self, app: ASGIApp, platform: Platform) -> None:
+        self.app = app
+        self.platform = platform
+        self.dev_secret = platform.settings.dev_secret()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        async with self.platform.db.read_session() as session:
+            try:
+                principal = await authenticate(request, session, dev_secret=self.dev_secret)
+            except InvalidToken as error:
+                response = _error(401, "UNAUTHENTICATED", f"Not signed in: {error}.",
+                                  {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+                await response(scope, receive, send)
+                return
+            await session.commit()  # the next read starts a fresh snapshot
+            scope.setdefault("state", {}).update(session=session, principal=principal)
+            try:
+                async with asyncio.timeout(self.platform.settings.request_timeout_seconds):
+                    await self.app(scope, receive, tracking_send)
+            except TimeoutError:
+                log.warning("request timed out: %s", scope.get("path"))
+                if not started:
+                    await _error(503, "TIMEOUT", "The request took too long. Try a smaller "
+                                 "query.")(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """The ASGI app: ``/graphql`` (POST, JSON) and ``/healthz``."""
+    settings = settings or Settings.from_env()
+    platform = Platform.build(settings)
+
+    async def healthz(_request: Request) -> Response:
+        async with platform.db.reading() as session:
+            await session.execute(text("SELECT 1"))
+        return JSONResponse({"status": "ok"})
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        await platform.db.dispose()
+
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/graphql", _RequestScope(_GraphQLApp(platform), platform),
+                  methods=["GET", "POST"]),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.platform = platform
+    return app

@@ -1,0 +1,183 @@
+"""``recovery-hub``: serve the API, migrate, load demo data, print the schema, get a dev token."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from auth.dev_tokens import issue_dev_token
+from core.db import Database
+from core.events import EventDispatcher
+from core.migrate import upgrade
+from core.services.accounts import principal_for_username
+from core.unit_of_work import UnitOfWork
+from schema.build import build_schema
+
+from .settings import Settings
+
+__all__ = ["main"]
+
+
+def _ensure_sqlite_directory(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    if args.dev:
+        settings = replace(settings, development=True)
+    mode = "development (GraphiQL on, dev tokens accepted)" if settings.development else (
+        "production")
+    print(f"Recovery Hub on http://{args.host}:{args.port}/graphql in {mode} mode",
+          file=sys.stderr)
+    if settings.development:
+        import os
+
+        os.environ["RECOVERY_HUB_DEV"] = "1"
+    uvicorn.run("recovery_hub.asgi:app", host=args.host, port=args.port, workers=args.workers,
+                log_level="info", proxy_headers=False)
+    return 0
+
+
+def _db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
+    _ensure_sqlite_directory(settings.database_url)
+    upgrade(settings.database_url)
+    print("Database is up to date.", file=sys.stderr)
+    return 0
+
+
+def _demo_load(args: argparse.Namespace, settings: Settings) -> int:
+    from .demo import demo_is_loaded, load_demo
+
+    async def run() -> int:
+        db = Database(settings.database_url)
+        try:
+            if await demo_is_loaded(db):
+                if args.if_empty:
+                    print("Demo data is already loaded.", file=sys.stderr)
+                    return 0
+                print("The database is not empty: demo data loads only into an empty one.",
+                      file=sys.stderr)
+                return 1
+            await load_demo(UnitOfWork(db, EventDispatcher()))
+            print("Demo data loaded.", file=sys.stderr)
+            return 0
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
+
+
+def _dev_token(settings: Settings, username: str) -> str | None:
+    async def exists() -> bool:
+        db = Database(settings.database_url)
+        try:
+            async with db.reading() as session:
+                return await principal_for_username(session, username) is not None
+        finally:
+            await db.dispose()
+
+    if not asyncio.run(exists()):
+        return None
+    secret = replace(settings, development=True).dev_secret()
+    assert secret is not None
+    return issue_dev_token(secret, username.strip().lower())
+
+
+def _token(args: argparse.Namespace, settings: Settings) -> int:
+    token = _dev_token(settings, args.username)
+    if token is None:
+        print(f"No user {args.username!r}. Demo users: "
+              f"{', '.join(u.username for u in _demo_users())}.", file=sys.stderr)
+        return 1
+    print(token)
+    return 0
+
+
+def _demo_users():  # type: ignore[no-untyped-def]
+    from .demo import DEMO_USERS
+
+    return DEMO_USERS
+
+
+def _demo_tokens(_args: argparse.Namespace, settings: Settings) -> int:
+    print("\nDemo users. In GraphiQL, open Headers and paste "
+          '{"Authorization": "Bearer <token>"}; or run: recovery-hub token --as <user>\n')
+    for user in _demo_users():
+        token = _dev_token(settings, user.username)
+        if token is not None:
+            print(f"  {user.username:<14} {user.who}\n  {'':<14} {token}\n")
+    return 0
+
+
+def _schema_print(_args: argparse.Namespace, _settings: Settings) -> int:
+    print(build_schema(development=True).as_str())
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="recovery-hub",
+        description="Recovery Hub: a GraphQL platform for recovery goals, Personal Health "
+        "Budgets and consent. The database comes from RECOVERY_HUB_DATABASE_URL "
+        "(default sqlite:///var/recovery-hub.db).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve the GraphQL API",
+                                description="Serve /graphql. Production mode unless --dev.")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--dev", action="store_true",
+                       help="development mode: GraphiQL, introspection, dev tokens")
+    serve.set_defaults(handler=_serve)
+
+    db = commands.add_parser("db", help="database schema").add_subparsers(
+        dest="db_command", required=True, metavar="ACTION")
+    db.add_parser("upgrade", help="migrate the database to the latest schema",
+                  description="Create or migrate the database. Safe to run again.").set_defaults(
+        handler=_db_upgrade)
+
+    demo = commands.add_parser("demo", help="demo data").add_subparsers(
+        dest="demo_command", required=True, metavar="ACTION")
+    load = demo.add_parser("load", help="load the City & Hackney demo data",
+                           description="Load demo data into an empty database.")
+    load.add_argument("--if-empty", action="store_true",
+                      help="do nothing (and succeed) if data is already there")
+    load.set_defaults(handler=_demo_load)
+    demo.add_parser("tokens", help="print a development token for each demo user",
+                    description="Print each demo user with a development bearer token."
+                    ).set_defaults(handler=_demo_tokens)
+
+    schema = commands.add_parser("schema", help="the GraphQL schema").add_subparsers(
+        dest="schema_command", required=True, metavar="ACTION")
+    schema.add_parser("print", help="print the schema (SDL) to stdout",
+                      description="Print the GraphQL schema in SDL.").set_defaults(
+        handler=_schema_print)
+
+    token = commands.add_parser(
+        "token", help="print a development bearer token for a user",
+        description="Development only: print a bearer token that a server started with "
+        "--dev accepts for this user (e.g. ngozi, belu, cc-amara).")
+    token.add_argument("--as", dest="username", required=True, metavar="USER")
+    token.set_defaults(handler=_token)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    return int(args.handler(args, Settings.from_env()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""Settings from the environment. Production is the default; development is explicit."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+__all__ = ["DEFAULT_DATABASE_URL", "Settings"]
+
+DEFAULT_DATABASE_URL = "sqlite:///var/recovery-hub.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    development: bool = False
+    # Signs development tokens. In development it defaults to one kept in var/dev-secret, so
+    # that `recovery-hub token` and `recovery-hub serve` agree.
+    secret_key: str | None = field(default=None, repr=False)
+    request_timeout_seconds: float = 30.0
+    max_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 3000
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        env = os.environ
+        settings = cls(
+            database_url=env.get("RECOVERY_HUB_DATABASE_URL", DEFAULT_DATABASE_URL),
+            development=env.get("RECOVERY_HUB_DEV", "").lower() in ("1", "true", "yes"),
+            secret_key=env.get("RECOVERY_HUB_SECRET_KEY") or None,
+        )
+        return replace(settings, **overrides)  # type: ignore[arg-type]
+
+    def dev_secret(self) -> str | None:
+        """The development-token secret, or None in production (dev tokens refused)."""
+        if not self.development:
+            return None
+        if self.secret_key:
+            return self.secret_key
+        path = Path("var") / "dev-secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        return path.read_text().strip()

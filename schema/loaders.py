@@ -1,0 +1,120 @@
+"""One set of DataLoaders per request, each backed by a policy-filtered batch query.
+
+Every relation a query can follow goes through a loader here, so the number of SQL statements a
+query runs does not grow with the number of rows, and every nested load obeys the same access
+policy as a top-level one (the batch readers in core filter by ``policy.person_filter``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.dataloader import DataLoader
+
+from core.models import BudgetRequest, Consent, ProgressNote, RecoveryGoal, StaffMember
+from core.paging import Page, pages_per_parent
+from core.policy import AccessPolicy
+from core.services import budget_requests, consents, funding, goals, organisations, people
+
+__all__ = ["Loaders", "PageKey"]
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+# (parent id, first, after id)
+PageKey = tuple[int, int, int | None]
+
+
+def _by_id(fetch: Callable[[Sequence[K]], Awaitable[dict[K, V]]]) -> DataLoader[K, V | None]:
+    async def load(keys: list[K]) -> list[V | None]:
+        found = await fetch(keys)
+        return [found.get(key) for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def _grouped(
+    fetch: Callable[[Sequence[int]], Awaitable[dict[int, list[V]]]],
+) -> DataLoader[int, list[V]]:
+    async def load(keys: list[int]) -> list[list[V]]:
+        found = await fetch(keys)
+        return [found.get(key, []) for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+class Loaders:
+    def __init__(self, session: AsyncSession, policy: AccessPolicy) -> None:
+        self._session = session
+        self._policy = policy
+        s, p = session, policy
+        self.person = _by_id(lambda ids: people.people_by_ids(s, p, ids))
+        self.goal = _by_id(lambda ids: goals.goals_by_ids(s, p, ids))
+        self.budget = _by_id(lambda ids: funding.budgets_by_ids(s, p, ids))
+        self.budget_request = _by_id(lambda ids: budget_requests.requests_by_ids(s, p, ids))
+        self.consent = _by_id(lambda ids: consents.consents_by_ids(s, p, ids))
+        self.organisation = _by_id(lambda ids: organisations.organisations_by_ids(s, ids))
+        self.team = _by_id(lambda ids: organisations.teams_by_ids(s, ids))
+        self.staff_member = _by_id(self._staff_by_ids)
+        self.funding_pot = _by_id(lambda ids: funding.pots_by_ids(s, ids))
+        self.goal_steps = _grouped(lambda ids: goals.steps_for_goals(s, p, ids))
+        self.goal_history = _grouped(lambda ids: goals.status_history_for_goals(s, p, ids))
+        self.budgets_of_person = _grouped(lambda ids: funding.budgets_for_people(s, p, ids))
+        self.request_items = _grouped(lambda ids: budget_requests.items_for_requests(s, p, ids))
+        self.request_approvals = _grouped(
+            lambda ids: budget_requests.approvals_for_requests(s, p, ids)
+        )
+        f = policy.person_filter
+        self.goals_of_person = self._pages(
+            RecoveryGoal.person_id, select(RecoveryGoal).where(f(RecoveryGoal.person_id))
+        )
+        self.requests_of_person = self._pages(
+            BudgetRequest.person_id, select(BudgetRequest).where(f(BudgetRequest.person_id))
+        )
+        self.requests_of_budget = self._pages(
+            BudgetRequest.budget_id, select(BudgetRequest).where(f(BudgetRequest.person_id))
+        )
+        self.consents_of_person = self._pages(
+            Consent.person_id, select(Consent).where(f(Consent.person_id))
+        )
+        self.progress_of_goal = self._pages(
+            ProgressNote.goal_id,
+            select(ProgressNote)
+            .join(RecoveryGoal, RecoveryGoal.id == ProgressNote.goal_id)
+            .where(f(RecoveryGoal.person_id)),
+        )
+
+    async def _staff_by_ids(self, ids: Sequence[int]) -> dict[int, StaffMember]:
+        # Staff names and job titles are directory data, shown on a person's own record.
+        rows = await self._session.scalars(select(StaffMember).where(StaffMember.id.in_(ids)))
+        return {row.id: row for row in rows}
+
+    def _pages(
+        self, parent_column: Any, statement: Select[Any]
+    ) -> DataLoader[PageKey, Page[Any]]:
+        """Pages of children per parent; keys asking for the same window share one query."""
+        model = parent_column.class_
+
+        async def load(keys: list[PageKey]) -> list[Page[Any]]:
+            by_window: dict[tuple[int, int | None], list[int]] = defaultdict(list)
+            for parent_id, first, after in keys:
+                by_window[(first, after)].append(parent_id)
+            results: dict[PageKey, Page[Any]] = {}
+            for (first, after), parent_ids in by_window.items():
+                pages = await pages_per_parent(self._session, model, statement, parent_column,
+                                               model.id, parent_ids, first=first, after=after)
+                for parent_id, found in pages.items():
+                    results[(parent_id, first, after)] = found
+            return [results[key] for key in keys]
+
+        return DataLoader(load_fn=load)
+
+    def clear(self) -> None:
+        """Forget everything loaded: called after a mutation changed the data."""
+        for value in vars(self).values():
+            if isinstance(value, DataLoader):
+                value.clear_all()

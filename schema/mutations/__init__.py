@@ -1,0 +1,1 @@
+"""Mutations: one ``input``, a payload with the changed object and ``userErrors``."""

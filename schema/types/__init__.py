@@ -1,0 +1,1 @@
+"""GraphQL object types. Resolvers receive SQLAlchemy rows as ``self`` and read through loaders."""
