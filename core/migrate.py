@@ -18,6 +18,7 @@ _MIGRATIONS = Path(__file__).parent / "migrations"
 def alembic_config(database_url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
+    config.set_main_option("path_separator", "os")
     config.set_main_option("version_locations", str(_MIGRATIONS / "versions"))
     url = normalise_database_url(database_url).render_as_string(hide_password=False)
     # ConfigParser interpolation: a literal % in a password must be doubled.

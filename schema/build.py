@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import strawberry
@@ -35,13 +36,14 @@ def build_schema(*, development: bool, limits: SchemaLimits | None = None) -> st
     """The API schema. Production unless ``development``: no introspection, masked errors."""
     limits = limits or SchemaLimits()
     mutation = merge_types("Mutation", (GoalMutations, BudgetMutations, ConsentMutations))
-    extensions: list[SchemaExtension | type[SchemaExtension]] = [
-        MaxTokensLimiter(max_token_count=limits.max_tokens),
-        QueryDepthLimiter(max_depth=limits.max_depth),
-        MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+    # Factories: Strawberry builds a fresh extension for each request.
+    extensions: list[Callable[[], SchemaExtension]] = [
+        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
     ]
     if not development:
-        extensions += [DisableIntrospection(), MaskUnexpectedErrors()]
+        extensions += [DisableIntrospection, MaskUnexpectedErrors]
     return strawberry.Schema(
         query=Query,
         mutation=mutation,

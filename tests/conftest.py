@@ -1,0 +1,162 @@
+"""Test fixtures: every database test runs on SQLite and on PostgreSQL.
+
+PostgreSQL comes from RECOVERY_HUB_TEST_POSTGRES_URL (default
+postgresql://postgres@127.0.0.1:5432/test). Each run creates its own database on that server
+and drops it at the end, so parallel runs never share tables. When the server is unreachable
+the PostgreSQL tests are skipped, except with CI=true, where that fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from sqlalchemy import delete, event, select, text
+from sqlalchemy.engine import make_url
+
+from core.db import Database
+from core.migrate import upgrade_async
+from core.models import Base
+from core.unit_of_work import UnitOfWork
+
+from .support.world import World, build_world
+
+DEFAULT_TEST_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _postgres_admin_url() -> str:
+    return os.environ.get("RECOVERY_HUB_TEST_POSTGRES_URL", DEFAULT_TEST_POSTGRES_URL)
+
+
+async def _asyncpg_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    """A freshly migrated database of each backend, for the whole run."""
+    if request.param == "sqlite":
+        path: Path = tmp_path_factory.mktemp("sqlite") / "recovery-hub.db"
+        url = f"sqlite:///{path}"
+        await upgrade_async(url)
+        yield url
+        return
+
+    admin_url = _postgres_admin_url()
+    try:
+        admin = await asyncpg.connect(await _asyncpg_dsn(admin_url), timeout=5)
+    except (OSError, asyncpg.PostgresError) as error:
+        message = f"PostgreSQL unreachable at {admin_url}: {error}"
+        if IN_CI:
+            pytest.fail(f"{message} (CI=true: PostgreSQL tests must run)")
+        pytest.skip(message)
+    name = f"recovery_hub_test_{uuid.uuid4().hex[:12]}"
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        await upgrade_async(url)
+        yield url
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def shared_database(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    yield database
+    await database.dispose()
+
+
+async def _empty_all_tables(database: Database) -> None:
+    async with database.engine.begin() as connection:
+        if database.is_postgres:
+            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(Base.metadata.sorted_tables):
+                await connection.execute(delete(table))
+
+
+@pytest.fixture
+async def db(shared_database: Database) -> AsyncIterator[Database]:
+    """An empty, migrated database (tables emptied before each test)."""
+    await _empty_all_tables(shared_database)
+    yield shared_database
+
+
+@pytest.fixture
+def uow(db: Database) -> UnitOfWork:
+    return UnitOfWork(db)
+
+
+@pytest.fixture
+async def world(uow: UnitOfWork) -> World:
+    """A small borough: two organisations, three teams, staff, and people with and without
+    care relationships. See tests/support/world.py."""
+    return await build_world(uow)
+
+
+class StatementCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_statements(db: Database) -> Iterator[Any]:
+    """``with count_statements() as counter:`` counts SQL statements sent to the database."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting() -> Iterator[StatementCounter]:
+        counter = StatementCounter()
+
+        def on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            if not statement.startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+                counter.statements.append(statement)
+
+        event.listen(db.engine.sync_engine, "before_cursor_execute", on_execute)
+        try:
+            yield counter
+        finally:
+            event.remove(db.engine.sync_engine, "before_cursor_execute", on_execute)
+
+    yield counting
+
+
+async def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table: compare before and after to prove nothing changed."""
+    result: dict[str, list[tuple[Any, ...]]] = {}
+    async with db.reading() as session:
+        for table in Base.metadata.sorted_tables:
+            rows = await session.execute(select(table))
+            result[table.name] = sorted((tuple(row) for row in rows), key=repr)
+    return result
+
+
+@pytest.fixture
+def unchanged(db: Database) -> Any:
+    """``async with unchanged():`` fails the test if the block changed any row."""
+    from contextlib import asynccontextmanager
+
+    @asynccontextmanager
+    async def check() -> AsyncIterator[None]:
+        before = await snapshot(db)
+        yield
+        after = await snapshot(db)
+        changed = [name for name in before if before[name] != after[name]]
+        assert not changed, f"tables changed: {changed}"
+
+    return check
