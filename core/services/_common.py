@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from ..errors import InvalidInput
 from ..policy import AccessPolicy
 
-__all__ = ["recorded_by", "required_text", "optional_text"]
+__all__ = ["aware", "recorded_by", "required_text", "optional_text"]
 
 
 def recorded_by(policy: AccessPolicy) -> dict[str, Any]:
@@ -35,3 +36,13 @@ def optional_text(value: str | None, *, field: str, what: str, max_length: int) 
     if value is None or not value.strip():
         return None
     return required_text(value, field=field, what=what, max_length=max_length)
+
+
+def aware(value: dt.datetime | None, *, field: str) -> dt.datetime | None:
+    """A timestamp with its time zone, in UTC; a naive one is ambiguous, so refused."""
+    if value is None:
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidInput("Give the time with its time zone, e.g. 2026-12-01T09:00:00Z.",
+                           code="TIMEZONE_REQUIRED", field=field)
+    return value.astimezone(dt.UTC)

@@ -20,7 +20,7 @@ from ..models import Consent, ConsentRecordedHow, Organisation, Team
 from ..policy import AccessPolicy, Action
 from ..principal import PrincipalKind
 from ..unit_of_work import UnitOfWork
-from ._common import recorded_by, required_text
+from ._common import aware, recorded_by, required_text
 
 __all__ = ["consents_by_ids", "grant_consent", "revoke_consent"]
 
@@ -60,7 +60,8 @@ async def grant_consent(
     chosen = _categories(categories, known_categories)
     purpose_text = required_text(purpose, field="purpose",
                                  what="what the information will be used for", max_length=2000)
-    starts = valid_from or policy.now
+    starts = aware(valid_from, field="validFrom") or policy.now
+    valid_until = aware(valid_until, field="validUntil")
     if valid_until is not None and valid_until <= starts:
         raise InvalidInput("The consent must end after it starts.", code="INVALID_PERIOD",
                            field="validUntil")
