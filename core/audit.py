@@ -1,19 +1,121 @@
-"""Writing the audit trail: one event per use case per person touched by someone else."""
+"""The audit trail: append-only, hash-chained, one event per request per person touched.
+
+Each event stores the SHA-256 of its own content and of the previous event's hash. Appends lock
+the single ``audit_chain_head`` row (``FOR UPDATE`` on PostgreSQL; on SQLite the write
+transaction holds the database lock from ``BEGIN IMMEDIATE``), so concurrent writers queue and
+the chain never forks. Events are written in the same transaction as the change they record;
+reads are written at the end of the request. ``verify_chain`` finds an edited, deleted or
+reordered event.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .models import AuditEvent
+from .models import AuditChainHead, AuditEvent, utcnow
 from .policy import AccessPolicy
 from .principal import PrincipalKind
+from .unit_of_work import UnitOfWork
 
-__all__ = ["record_access"]
+__all__ = [
+    "ChainReport",
+    "append_events",
+    "event_hash",
+    "record_access",
+    "record_reads",
+    "verify_chain",
+]
 
 
-def record_access(
+def event_hash(event: AuditEvent) -> str:
+    content = [
+        event.id, event.occurred_at.isoformat(), event.actor_kind, event.actor_account_id,
+        event.actor_person_id,
+        event.actor_staff_id, event.actor_team_id, event.actor_organisation_id,
+        event.client_id, event.person_id, list(event.categories), event.operation,
+        event.outcome, event.purpose, list(event.actor_roles or []), bool(event.break_glass),
+        list(event.refused_categories or []),
+        event.rule, event.prev_hash,
+    ]
+    encoded = json.dumps(content, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+async def _lock_head(session: AsyncSession) -> AuditChainHead:
+    head = await session.scalar(
+        select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if head is None:  # the migration creates it; an emptied table gets a fresh one
+        head = AuditChainHead(id=1, last_hash="", event_count=0)
+        session.add(head)
+    return head
+
+
+async def append_events(session: AsyncSession, events: Sequence[AuditEvent]) -> None:
+    """Chain and add events in the caller's transaction."""
+    if not events:
+        return
+    head = await _lock_head(session)
+    for event in events:
+        event.prev_hash = head.last_hash
+        session.add(event)
+        await session.flush()
+        event.hash = event_hash(event)
+        head.last_hash = event.hash
+        head.last_event_id = event.id
+        head.event_count = (head.event_count or 0) + 1
+    await session.flush()
+
+
+def _event(
+    policy: AccessPolicy,
+    *,
+    person_id: int,
+    operation: str,
+    categories: Iterable[str],
+    outcome: str,
+    rule: str | None,
+    purpose: str | None = None,
+    refused: Iterable[str] = (),
+    break_glass: bool = False,
+) -> AuditEvent:
+    principal = policy.principal
+    access = policy.known(person_id)
+    team = (access.team if access else None) or (principal.teams[0] if principal.teams else None)
+    return AuditEvent(
+        occurred_at=utcnow(),
+        actor_kind=str(principal.kind),
+        actor_account_id=principal.account_id,
+        actor_person_id=principal.person_id,
+        actor_staff_id=principal.staff_member_id,
+        actor_team_id=team.team_id if team else None,
+        actor_organisation_id=team.organisation_id if team else None,
+        actor_roles=sorted(team.roles) if team else [],
+        client_id=principal.client_id,
+        person_id=person_id,
+        categories=sorted(set(categories)),
+        refused_categories=sorted(set(refused)),
+        operation=operation,
+        outcome=outcome,
+        rule=rule,
+        purpose=purpose,
+        break_glass=break_glass or bool(access and access.break_glass),
+    )
+
+
+def _is_own_record(policy: AccessPolicy, person_id: int) -> bool:
+    principal = policy.principal
+    return principal.kind is PrincipalKind.PERSON and principal.person_id == person_id
+
+
+async def record_access(
     session: AsyncSession,
     policy: AccessPolicy,
     *,
@@ -22,25 +124,67 @@ def record_access(
     categories: Iterable[str] = (),
     outcome: str = "allowed",
     purpose: str | None = None,
+    break_glass: bool = False,
 ) -> None:
-    """Add an audit event to the current transaction, unless the person acts on their own."""
-    principal = policy.principal
-    if principal.kind is PrincipalKind.PERSON and principal.person_id == person_id:
+    """Audit a use case in its own transaction, unless the person acts on their own record."""
+    policy.journal.audited.add(person_id)
+    if _is_own_record(policy, person_id):
         return
-    team = principal.teams[0] if principal.teams else None
-    session.add(
-        AuditEvent(
-            occurred_at=policy.now,
-            actor_kind=str(principal.kind),
-            actor_person_id=principal.person_id,
-            actor_staff_id=principal.staff_member_id,
-            actor_team_id=team.team_id if team else None,
-            actor_organisation_id=team.organisation_id if team else None,
-            client_id=principal.client_id,
-            person_id=person_id,
-            categories=sorted(set(categories)),
-            operation=operation,
-            outcome=outcome,
-            purpose=purpose,
-        )
-    )
+    access = policy.known(person_id)
+    wanted = list(categories)
+    rule = access.rules.get(wanted[0]) if access and wanted else None
+    await append_events(session, [_event(policy, person_id=person_id, operation=operation,
+                                         categories=wanted, outcome=outcome, rule=rule,
+                                         purpose=purpose, break_glass=break_glass)])
+
+
+async def record_reads(uow: UnitOfWork, policy: AccessPolicy, operation: str) -> int:
+    """At the end of a request: one event per person read (or refused) by someone else."""
+    journal = policy.journal
+    events: list[AuditEvent] = []
+    for person_id in sorted(set(journal.read) | set(journal.refused)):
+        if person_id in journal.audited or _is_own_record(policy, person_id):
+            continue
+        read = journal.read.get(person_id, set())
+        refused = journal.refused.get(person_id, {})
+        outcome = "refused" if not read else ("partly_refused" if refused else "allowed")
+        access = policy.known(person_id)
+        rule = (next(iter(sorted(set(refused.values()))), None) if not read else
+                (access.rules.get(sorted(read)[0]) if access else None))
+        events.append(_event(policy, person_id=person_id, operation=operation,
+                             categories=read, refused=refused, outcome=outcome, rule=rule))
+    if events:
+        async with uow.begin() as tx:
+            await append_events(tx.session, events)
+    journal.audited.update(event.person_id for event in events if event.person_id)
+    return len(events)
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    events: int
+    bad_event_id: int | None = None
+    problem: str | None = None
+
+
+async def verify_chain(session: AsyncSession) -> ChainReport:
+    """Walk the chain in order; the first event that does not fit is reported."""
+    previous = ""
+    count = 0
+    last_id: int | None = None
+    result = await session.stream_scalars(select(AuditEvent).order_by(AuditEvent.id))
+    async for event in result:
+        count += 1
+        if event.prev_hash != previous:
+            return ChainReport(False, count, event.id,
+                               "does not follow the event before it (one was deleted or moved)")
+        if event_hash(event) != event.hash:
+            return ChainReport(False, count, event.id, "its content was changed")
+        previous = event.hash
+        last_id = event.id
+    head = await session.get(AuditChainHead, 1)
+    if head is not None and (head.last_hash != previous or head.event_count != count):
+        return ChainReport(False, count, head.last_event_id or last_id,
+                           "events are missing from the end of the trail")
+    return ChainReport(True, count)

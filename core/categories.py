@@ -19,6 +19,8 @@ class DataCategory:
     JOURNAL = "journal"
     MESSAGES = "messages"
     APPOINTMENTS = "appointments"
+    CONSENT = "consent"
+    ACCESS_LOG = "access_log"
 
 
 # category -> what it means, in the words a person reads on a consent screen.
@@ -33,4 +35,6 @@ CORE_CATEGORIES: dict[str, str] = {
     DataCategory.JOURNAL: "Your journal entries",
     DataCategory.MESSAGES: "Messages between you and your teams",
     DataCategory.APPOINTMENTS: "Your appointments",
+    DataCategory.CONSENT: "Who you have agreed may see your information, and restrictions",
+    DataCategory.ACCESS_LOG: "Who has looked at your record, and when",
 }

@@ -33,11 +33,13 @@ async def page(
     *,
     first: int,
     after: int | None,
+    newest_first: bool = False,
 ) -> Page[Any]:
-    """One page of a statement in ascending ``id_column`` order, after the given id."""
+    """One page of a statement in ``id_column`` order (or reverse), after the given id."""
     if after is not None:
-        statement = statement.where(id_column > after)
-    rows = list(await session.scalars(statement.order_by(id_column).limit(first + 1)))
+        statement = statement.where(id_column < after if newest_first else id_column > after)
+    order = id_column.desc() if newest_first else id_column
+    rows = list(await session.scalars(statement.order_by(order).limit(first + 1)))
     return Page(rows[:first], len(rows) > first)
 
 

@@ -1,42 +1,62 @@
-"""The access policy: the one place that decides who may read or change a person's data.
+"""The policy engine: the one place that decides who may read or change a person's data.
 
-First floor (issue #2): a person may read and change their own record; a staff member may read
-and change the record of a person whom one of their teams has an active care relationship
-with; nobody else learns that the person exists. The access policy issue (#3) grows this into
-categories, consent, restrictions and break-glass without changing its callers.
+``decide(action, person_id, categories)`` answers for one principal, built once per request:
 
-An ``AccessPolicy`` is built once per request. It answers two kinds of question:
+* **system** (the CLI, trusted start-up code): everything.
+* **the person**: everything on their own record, except approving their own budget.
+* **a representative** (carer, attorney, nominee): the categories and level (view or manage)
+  the person gave them, while the link is active.
+* **staff**, through each of their teams that has an active care relationship with the person
+  (or an open break-glass session): what their roles in that team allow per category, and then
+  - direct-care organisations (GP, trust): unless the person restricted that category;
+  - consent-based organisations (voluntary sector, apps): only categories the person granted
+    to that team or organisation, for now (consent active, not revoked, not expired).
+  Break-glass gives read access only, and never past a restriction.
+* an **OAuth client** acting for any of these: its scopes narrow the result, never widen it.
 
-* ``person_filter(column)``: a SQL condition that keeps only readable people, for lists and
-  DataLoaders, so that nested loads obey the same rule as top-level ones;
-* ``decide(...)`` / ``require(...)``: a decision about one person, cached for the request.
+The effective permission per person is computed in one batch (``prime``) and cached for the
+request, so every resolver and DataLoader reuses it. A person the principal may read nothing of
+does not exist for them (``NotFound``); a category they may not read is refused by name.
+Every refusal is logged with the rule that decided it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import logging
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .errors import Forbidden, NotFound
-from .models import CareRelationship, utcnow
-from .principal import Principal, PrincipalKind
+from .models import (
+    BreakGlassAccess,
+    CareRelationship,
+    Consent,
+    LegalBasis,
+    Representative,
+    RepresentativeAccess,
+    Restriction,
+    utcnow,
+)
+from .permissions import AccessRules, Action
+from .principal import Principal, PrincipalKind, TeamRoles
+from .scopes import actions_granted_by_scopes
 
-__all__ = ["AccessPolicy", "Action", "Decision"]
+__all__ = ["AccessJournal", "AccessPolicy", "Action", "Decision", "PersonAccess"]
 
 log = logging.getLogger("recovery_hub.access")
+Row = TypeVar("Row")
 
-
-class Action(enum.StrEnum):
-    READ = "read"
-    CREATE = "create"
-    UPDATE = "update"
-    APPROVE = "approve"
+_PERSON_ACTIONS = frozenset({Action.READ, Action.CREATE, Action.UPDATE})
+_REPRESENTATIVE_ACTIONS = {
+    RepresentativeAccess.VIEW: frozenset({Action.READ}),
+    RepresentativeAccess.MANAGE: _PERSON_ACTIONS,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,48 +64,283 @@ class Decision:
     allowed: bool
     # Names the rule that decided, so a refusal can be explained and logged.
     rule: str
+    # The first category refused, when one was.
+    category: str | None = None
+
+
+@dataclass
+class PersonAccess:
+    """What one principal may do to one person's data, per category, with the reasons."""
+
+    person_id: int
+    actions: dict[str, frozenset[Action]] = field(default_factory=dict)
+    # category -> the rule that allowed it, or the rule that refused it
+    rules: dict[str, str] = field(default_factory=dict)
+    # no relationship at all: the rule that hides the person
+    hidden_by: str | None = None
+    break_glass: bool = False
+    # The team through which staff act, for approvals and the audit trail.
+    team: TeamRoles | None = None
+
+    @property
+    def visible(self) -> bool:
+        return any(Action.READ in actions for actions in self.actions.values())
+
+
+@dataclass
+class AccessJournal:
+    """What a request read and was refused, per person, for the audit trail. Shared by every
+    policy object of one request (a mutation starts a fresh policy, not a fresh journal)."""
+
+    read: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
+    refused: dict[int, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
+    # People whose access a service already audited in this request.
+    audited: set[int] = field(default_factory=set)
+
+
+@dataclass
+class _StaffFacts:
+    related: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    glass: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    consented: dict[int, list[Consent]] = field(default_factory=lambda: defaultdict(list))
+    restricted: dict[int, list[Restriction]] = field(default_factory=lambda: defaultdict(list))
 
 
 class AccessPolicy:
-    def __init__(self, principal: Principal, *, now: dt.datetime | None = None) -> None:
+    def __init__(
+        self,
+        principal: Principal,
+        rules: AccessRules | None = None,
+        *,
+        now: dt.datetime | None = None,
+        journal: AccessJournal | None = None,
+    ) -> None:
+        """``rules`` default to core's categories with no roles: fine for the system, a person
+        or a representative; staff need the roles their plugins declare."""
         self.principal = principal
+        self.rules = rules or AccessRules()
         self.now = now or utcnow()
-        self._related: dict[int, bool] = {}
+        self.journal = journal or AccessJournal()
+        self._people: dict[int, PersonAccess] = {}
 
-    def _active_relationship(self) -> ColumnElement[bool]:
-        return and_(
-            CareRelationship.team_id.in_(self.principal.team_ids),
-            CareRelationship.starts_at <= self.now,
-            or_(CareRelationship.ends_at.is_(None), CareRelationship.ends_at > self.now),
-        )
+    # --- SQL: a coarse filter for lists, exact checks after ``prime`` --------------------
+
+    def _active(self, starts: Any, ends: Any) -> ColumnElement[bool]:
+        return and_(starts <= self.now, or_(ends.is_(None), ends > self.now))
+
+    def _active_consent(self) -> ColumnElement[bool]:
+        return and_(Consent.revoked_at.is_(None),
+                    self._active(Consent.valid_from, Consent.valid_until))
 
     def person_filter(self, person_id_column: ColumnElement[int]) -> ColumnElement[bool]:
-        """A SQL condition true for the people this principal may read."""
+        """A SQL condition true for every person the principal may possibly read.
+
+        A superset at worst (a consent for categories the role cannot read): rows that pass
+        are checked exactly with ``can_read`` / ``readable`` after ``prime``.
+        """
         principal = self.principal
         if principal.kind is PrincipalKind.SYSTEM:
             return true()
         if principal.kind is PrincipalKind.PERSON and principal.person_id is not None:
             return person_id_column == principal.person_id
-        if principal.kind is PrincipalKind.STAFF and principal.team_ids:
-            related = select(CareRelationship.person_id).where(self._active_relationship())
-            return person_id_column.in_(related)
-        return false()
+        if principal.kind is PrincipalKind.REPRESENTATIVE and principal.account_id:
+            return person_id_column.in_(self._representative_links().with_only_columns(
+                Representative.person_id))
+        if principal.kind is not PrincipalKind.STAFF or not principal.teams:
+            return false()
+        conditions: list[ColumnElement[bool]] = []
+        direct = [t.team_id for t in principal.teams if self._reads_anything(t)
+                  and t.legal_basis == LegalBasis.DIRECT_CARE]
+        if direct:
+            conditions.append(person_id_column.in_(
+                select(CareRelationship.person_id).where(
+                    CareRelationship.team_id.in_(direct),
+                    self._active(CareRelationship.starts_at, CareRelationship.ends_at))))
+            conditions.append(person_id_column.in_(
+                select(BreakGlassAccess.person_id).where(
+                    BreakGlassAccess.staff_member_id == principal.staff_member_id,
+                    BreakGlassAccess.team_id.in_(direct),
+                    BreakGlassAccess.expires_at > self.now)))
+        for team in principal.teams:
+            if team.legal_basis == LegalBasis.DIRECT_CARE or not self._reads_anything(team):
+                continue
+            conditions.append(person_id_column.in_(
+                select(CareRelationship.person_id).where(
+                    CareRelationship.team_id == team.team_id,
+                    self._active(CareRelationship.starts_at, CareRelationship.ends_at),
+                    exists().where(
+                        Consent.person_id == CareRelationship.person_id,
+                        or_(Consent.grantee_team_id == team.team_id,
+                            Consent.grantee_organisation_id == team.organisation_id),
+                        self._active_consent(),
+                    ))))
+        return or_(*conditions) if conditions else false()
+
+    def _reads_anything(self, team: TeamRoles) -> bool:
+        return bool(self.rules.readable_categories(team.roles))
+
+    def _representative_links(self) -> Any:
+        return select(Representative).where(
+            Representative.account_id == self.principal.account_id,
+            Representative.accepted_at.is_not(None),
+            Representative.revoked_at.is_(None),
+        )
+
+    # --- computing effective access, once per person per request -------------------------
 
     async def prime(self, session: AsyncSession, person_ids: Iterable[int]) -> None:
-        """Learn, in one statement, which of these people the principal's teams care for."""
-        wanted = {pid for pid in person_ids if pid not in self._related}
-        if not wanted or self.principal.kind is not PrincipalKind.STAFF:
+        """Compute, in a fixed number of statements, access to each of these people."""
+        wanted = sorted({pid for pid in person_ids if pid not in self._people})
+        if not wanted:
             return
-        related: set[int] = set()
-        if self.principal.team_ids:
-            rows = await session.scalars(
-                select(CareRelationship.person_id)
-                .where(self._active_relationship(), CareRelationship.person_id.in_(wanted))
-                .distinct()
-            )
-            related = set(rows)
-        for pid in wanted:
-            self._related[pid] = pid in related
+        kind = self.principal.kind
+        if kind is PrincipalKind.STAFF:
+            facts = await self._staff_facts(session, wanted)
+            for pid in wanted:
+                self._people[pid] = self._staff_access(pid, facts)
+        elif kind is PrincipalKind.REPRESENTATIVE:
+            links = list(await session.scalars(
+                self._representative_links().where(Representative.person_id.in_(wanted))))
+            for pid in wanted:
+                self._people[pid] = self._representative_access(
+                    pid, [link for link in links if link.person_id == pid])
+        else:
+            for pid in wanted:
+                self._people[pid] = self._simple_access(pid)
+
+    def _everything(self, pid: int, actions: frozenset[Action], rule: str) -> PersonAccess:
+        access = PersonAccess(pid)
+        for category in self.rules.categories:
+            self._grant(access, category, actions, rule)
+        return access
+
+    def _simple_access(self, pid: int) -> PersonAccess:
+        principal = self.principal
+        if principal.kind is PrincipalKind.SYSTEM:
+            return self._everything(pid, frozenset(Action), "system")
+        if principal.kind is PrincipalKind.PERSON and principal.person_id == pid:
+            return self._everything(pid, _PERSON_ACTIONS, "self")
+        hidden = "not_own_record" if principal.kind is PrincipalKind.PERSON else "unauthenticated"
+        return PersonAccess(pid, hidden_by=hidden)
+
+    def _representative_access(self, pid: int, links: Sequence[Representative]) -> PersonAccess:
+        if not links:
+            return PersonAccess(pid, hidden_by="not_a_representative")
+        access = PersonAccess(pid)
+        for link in links:
+            for category in link.categories:
+                if category in self.rules.categories:
+                    self._grant(access, category, _REPRESENTATIVE_ACTIONS[link.access],
+                                "representative")
+        return access
+
+    async def _staff_facts(self, session: AsyncSession, pids: list[int]) -> _StaffFacts:
+        principal = self.principal
+        teams = list(principal.team_ids)
+        orgs = sorted({t.organisation_id for t in principal.teams})
+        facts = _StaffFacts()
+        for team_id, pid in await session.execute(
+            select(CareRelationship.team_id, CareRelationship.person_id).where(
+                CareRelationship.team_id.in_(teams), CareRelationship.person_id.in_(pids),
+                self._active(CareRelationship.starts_at, CareRelationship.ends_at))):
+            facts.related[pid].add(team_id)
+        for team_id, pid in await session.execute(
+            select(BreakGlassAccess.team_id, BreakGlassAccess.person_id).where(
+                BreakGlassAccess.staff_member_id == principal.staff_member_id,
+                BreakGlassAccess.person_id.in_(pids), BreakGlassAccess.expires_at > self.now)):
+            facts.glass[pid].add(team_id)
+        for consent in await session.scalars(
+            select(Consent).where(
+                Consent.person_id.in_(pids), self._active_consent(),
+                or_(Consent.grantee_team_id.in_(teams),
+                    Consent.grantee_organisation_id.in_(orgs)))):
+            facts.consented[consent.person_id].append(consent)
+        for restriction in await session.scalars(
+            select(Restriction).where(
+                Restriction.person_id.in_(pids), Restriction.lifted_at.is_(None),
+                or_(Restriction.team_id.in_(teams), Restriction.organisation_id.in_(orgs)))):
+            facts.restricted[restriction.person_id].append(restriction)
+        return facts
+
+    def _staff_access(self, pid: int, facts: _StaffFacts) -> PersonAccess:
+        access = PersonAccess(pid)
+        paths = [(team, False) for team in self.principal.teams
+                 if team.team_id in facts.related[pid]]
+        paths += [(team, True) for team in self.principal.teams
+                  if team.team_id in facts.glass[pid] and team.team_id not in facts.related[pid]]
+        if not paths:
+            access.hidden_by = "no_care_relationship"
+            return access
+        for category in self.rules.categories:
+            refusal = "role_lacks_permission"
+            for team, via_glass in paths:
+                actions = self.rules.allowed_actions(team.roles, category)
+                if not actions:
+                    continue
+                if via_glass:
+                    actions &= {Action.READ}
+                if team.legal_basis == LegalBasis.DIRECT_CARE:
+                    if any(self._names(r.team_id, r.organisation_id, team) and
+                           category in r.categories for r in facts.restricted[pid]):
+                        refusal = "restricted_by_person"
+                        continue
+                    rule = "break_glass" if via_glass else "direct_care"
+                elif any(self._names(c.grantee_team_id, c.grantee_organisation_id, team) and
+                         category in c.categories for c in facts.consented[pid]):
+                    rule = "consent"
+                else:
+                    refusal = "no_consent"
+                    continue
+                if self._grant(access, category, actions, rule):
+                    access.team = access.team or team
+                    access.break_glass = access.break_glass or via_glass
+            if category not in access.actions:
+                access.rules[category] = refusal
+        if not access.visible and access.hidden_by is None:
+            access.hidden_by = next(iter(set(access.rules.values())), "no_care_relationship")
+        return access
+
+    @staticmethod
+    def _names(team_id: int | None, organisation_id: int | None, team: TeamRoles) -> bool:
+        return team_id == team.team_id or organisation_id == team.organisation_id
+
+    def _grant(self, access: PersonAccess, category: str, actions: frozenset[Action],
+               rule: str) -> bool:
+        """Add actions on a category, narrowed by the OAuth client's scopes if any."""
+        if self.principal.scopes is not None:
+            actions &= actions_granted_by_scopes(self.principal.scopes, category)
+            if not actions:
+                access.rules.setdefault(category, "scope_not_granted")
+                return False
+        if not actions:
+            return False
+        access.actions[category] = access.actions.get(category, frozenset()) | actions
+        access.rules[category] = rule
+        return True
+
+    # --- questions ---------------------------------------------------------------------
+
+    def known(self, person_id: int) -> PersonAccess | None:
+        """The cached access to a person, if computed in this request."""
+        return self._people.get(person_id)
+
+    def decide_cached(self, access: PersonAccess, action: Action,
+                      categories: Iterable[str]) -> Decision:
+        if access.hidden_by is not None and not access.visible:
+            return Decision(False, access.hidden_by)
+        allowed_rule = "none"
+        for category in categories:
+            if action not in access.actions.get(category, frozenset()):
+                refusal = access.rules.get(category)
+                if refusal is None or category in access.actions:
+                    refusal = f"no_{action.value}_permission"
+                if category not in self.rules.categories:
+                    refusal = "unknown_category"
+                return Decision(False, refusal, category)
+            allowed_rule = access.rules[category]
+        if allowed_rule == "none":  # no category named: "may they see the person at all?"
+            return Decision(access.visible, "visible" if access.visible else "hidden")
+        return Decision(True, allowed_rule)
 
     async def decide(
         self,
@@ -94,21 +349,8 @@ class AccessPolicy:
         person_id: int,
         categories: Iterable[str] = (),
     ) -> Decision:
-        principal = self.principal
-        if principal.kind is PrincipalKind.SYSTEM:
-            return Decision(True, "system")
-        if principal.kind is PrincipalKind.PERSON:
-            if principal.person_id == person_id and action is not Action.APPROVE:
-                return Decision(True, "self")
-            if principal.person_id == person_id:
-                return Decision(False, "self_cannot_approve")
-            return Decision(False, "not_own_record")
-        if principal.kind is PrincipalKind.STAFF:
-            await self.prime(session, [person_id])
-            if self._related[person_id]:
-                return Decision(True, "care_relationship")
-            return Decision(False, "no_care_relationship")
-        return Decision(False, "unauthenticated")
+        await self.prime(session, [person_id])
+        return self.decide_cached(self._people[person_id], action, categories)
 
     async def require(
         self,
@@ -122,35 +364,57 @@ class AccessPolicy:
     ) -> Decision:
         """Allow, or raise.
 
-        Someone who may not even read the person gets ``NotFound``: a refused person looks
-        exactly like a missing one. Someone who may read but not do this gets ``Forbidden``.
+        Someone who may not even see the person gets ``NotFound``: a refused person looks
+        exactly like a missing one. Someone who may see them but not do this gets
+        ``Forbidden``, naming the category.
         """
-        decision = await self.decide(session, action, person_id, categories)
-        if not decision.allowed:
-            log.info(
-                "access denied: principal=%s:%s action=%s person=%s rule=%s",
-                self.principal.kind,
-                self.principal.staff_member_id or self.principal.person_id,
-                action,
-                person_id,
-                decision.rule,
-            )
-            if action is not Action.READ:
-                readable = await self.decide(session, Action.READ, person_id, categories)
-                if readable.allowed:
-                    raise Forbidden(
-                        f"You may not {action.value} this {what}.", field=field
-                    )
-            raise NotFound(what, field=field)
-        return decision
+        wanted = list(categories)
+        decision = await self.decide(session, action, person_id, wanted)
+        if decision.allowed:
+            return decision
+        self.log_refusal(action, person_id, decision)
+        if self._people[person_id].visible:
+            category = f" ({decision.category})" if decision.category else ""
+            raise Forbidden(f"You may not {action.value} this {what}{category}.", field=field)
+        raise NotFound(what, field=field)
 
-    async def acting_team_id(self, session: AsyncSession, person_id: int) -> int | None:
-        """The principal's team that cares for this person (for approvals and the audit)."""
-        if not self.principal.team_ids:
-            return None
-        return await session.scalar(
-            select(CareRelationship.team_id)
-            .where(self._active_relationship(), CareRelationship.person_id == person_id)
-            .order_by(CareRelationship.id)
-            .limit(1)
+    def renewed(self) -> AccessPolicy:
+        """A policy for the rest of the request after a write: fresh facts, same journal."""
+        return AccessPolicy(self.principal, self.rules, journal=self.journal)
+
+    def note_read(self, person_id: int, category: str) -> None:
+        self.journal.read[person_id].add(category)
+
+    def note_refusal(self, person_id: int, category: str, rule: str) -> None:
+        self.journal.refused[person_id][category] = rule
+
+    def log_refusal(self, action: Action, person_id: int, decision: Decision) -> None:
+        if action is Action.READ:
+            self.note_refusal(person_id, decision.category or "person", decision.rule)
+        principal = self.principal
+        log.info(
+            "access refused: principal=%s:%s client=%s action=%s person=%s category=%s rule=%s",
+            principal.kind, principal.staff_member_id or principal.person_id
+            or principal.account_id, principal.client_id, action, person_id,
+            decision.category, decision.rule,
         )
+
+    def acting_team(self, person_id: int) -> TeamRoles | None:
+        """The staff member's team that gives access to this person (after ``prime``)."""
+        access = self._people.get(person_id)
+        return access.team if access else None
+
+    async def readable(
+        self,
+        session: AsyncSession,
+        rows: Iterable[Row],
+        category: str | None,
+        person_of: Callable[[Row], int] = lambda row: row.person_id,  # type: ignore[attr-defined]
+    ) -> list[Row]:
+        """Keep the rows whose category the principal may read for their person (with no
+        category: the rows of people the principal may see at all)."""
+        found = list(rows)
+        await self.prime(session, [person_of(row) for row in found])
+        categories = [category] if category else []
+        return [row for row in found if self.decide_cached(
+            self._people[person_of(row)], Action.READ, categories).allowed]

@@ -1,4 +1,5 @@
-"""Who is asking: the person themselves, a staff member in their teams, or the system."""
+"""Who is asking: the person, someone acting for them, a staff member in their teams, or the
+system; possibly through an OAuth client whose scopes narrow what they may do."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ __all__ = ["Principal", "PrincipalKind", "TeamRoles"]
 class PrincipalKind(enum.StrEnum):
     PERSON = "person"
     STAFF = "staff"
+    REPRESENTATIVE = "representative"  # a carer, attorney or nominee acting for people
     SYSTEM = "system"  # the CLI and start-up tasks: trusted code, not a user
     ANONYMOUS = "anonymous"
 
@@ -22,6 +24,8 @@ class TeamRoles:
     team_id: int
     organisation_id: int
     roles: frozenset[str]
+    # "direct_care" or "consent": the organisation's legal basis (core.models.LegalBasis).
+    legal_basis: str = "consent"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +33,7 @@ class Principal:
     kind: PrincipalKind
     person_id: int | None = None
     staff_member_id: int | None = None
+    account_id: int | None = None
     teams: tuple[TeamRoles, ...] = ()
     username: str | None = None
     # Set when an OAuth client acts for the principal; its scopes narrow, never widen.

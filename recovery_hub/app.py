@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import strawberry
+from cross_web import HTTPException  # what Strawberry's views turn into an HTTP error
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -21,6 +22,8 @@ from strawberry.asgi import GraphQL
 from auth.bearer import InvalidToken, authenticate
 from core.db import Database
 from core.events import EventDispatcher
+from core.permissions import AccessRules
+from core.plugins import access_rules, build_plugin_manager
 from core.unit_of_work import UnitOfWork
 from schema.build import SchemaLimits, build_schema
 from schema.context import Context
@@ -40,16 +43,20 @@ class Platform:
     db: Database
     uow: UnitOfWork
     schema: strawberry.Schema
+    rules: AccessRules
 
     @classmethod
     def build(cls, settings: Settings) -> Platform:
         db = Database(settings.database_url)
+        rules = access_rules(build_plugin_manager())
         return cls(
+            rules=rules,
             settings=settings,
             db=db,
             uow=UnitOfWork(db, EventDispatcher()),
             schema=build_schema(
                 development=settings.development,
+                rules=rules,
                 limits=SchemaLimits(settings.max_depth, settings.max_aliases,
                                     settings.max_tokens),
             ),
@@ -67,10 +74,18 @@ class _GraphQLApp(GraphQL[Context, None]):
         )
         self.platform = platform
 
+    def parse_json(self, data: str | bytes) -> Any:
+        parsed = super().parse_json(data)
+        # Strawberry assumes an object (or a list: a batch, refused unless enabled); any other
+        # JSON value crashed it with a 500.
+        if not isinstance(parsed, dict | list):
+            raise HTTPException(400, "The request body must be a JSON object.")
+        return parsed
+
     async def get_context(self, request: Any, response: Any) -> Context:
         state = request.scope["state"]
         return Context.build(self.platform.uow, state["session"], state["principal"],
-                             request=request)
+                             self.platform.rules, request=request)
 
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:

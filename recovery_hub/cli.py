@@ -15,6 +15,7 @@ from auth.dev_tokens import issue_dev_token
 from core.db import Database
 from core.events import EventDispatcher
 from core.migrate import upgrade
+from core.plugins import access_rules, build_plugin_manager
 from core.services.accounts import principal_for_username
 from core.unit_of_work import UnitOfWork
 from schema.build import build_schema
@@ -68,7 +69,8 @@ def _demo_load(args: argparse.Namespace, settings: Settings) -> int:
                 print("The database is not empty: demo data loads only into an empty one.",
                       file=sys.stderr)
                 return 1
-            await load_demo(UnitOfWork(db, EventDispatcher()))
+            rules = access_rules(build_plugin_manager())
+            await load_demo(UnitOfWork(db, EventDispatcher()), rules)
             print("Demo data loaded.", file=sys.stderr)
             return 0
         finally:
@@ -119,8 +121,29 @@ def _demo_tokens(_args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _audit_verify(_args: argparse.Namespace, settings: Settings) -> int:
+    from core.audit import verify_chain
+
+    async def run() -> int:
+        db = Database(settings.database_url)
+        try:
+            async with db.reading() as session:
+                report = await verify_chain(session)
+        finally:
+            await db.dispose()
+        if report.ok:
+            print(f"The audit trail is intact: {report.events} events.")
+            return 0
+        print(f"The audit trail has been tampered with: event {report.bad_event_id} "
+              f"{report.problem}.", file=sys.stderr)
+        return 1
+
+    return asyncio.run(run())
+
+
 def _schema_print(_args: argparse.Namespace, _settings: Settings) -> int:
-    print(build_schema(development=True).as_str())
+    rules = access_rules(build_plugin_manager())
+    print(build_schema(development=True, rules=rules).as_str())
     return 0
 
 
@@ -158,6 +181,13 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_parser("tokens", help="print a development token for each demo user",
                     description="Print each demo user with a development bearer token."
                     ).set_defaults(handler=_demo_tokens)
+
+    audit = commands.add_parser("audit", help="the audit trail").add_subparsers(
+        dest="audit_command", required=True, metavar="ACTION")
+    audit.add_parser(
+        "verify", help="check the audit trail's hash chain",
+        description="Walk the hash-chained audit trail. Exits 1, naming the first bad event, "
+        "if an event was edited, deleted or reordered.").set_defaults(handler=_audit_verify)
 
     schema = commands.add_parser("schema", help="the GraphQL schema").add_subparsers(
         dest="schema_command", required=True, metavar="ACTION")

@@ -20,6 +20,7 @@ from core.models import (
     Person,
     UserAccount,
 )
+from core.permissions import AccessRules
 from core.policy import AccessPolicy
 from core.principal import Principal
 from core.services import (
@@ -65,16 +66,18 @@ async def demo_is_loaded(db: Database) -> bool:
         return bool(await session.scalar(select(func.count()).select_from(UserAccount)))
 
 
-async def _as(db: Database, username: str) -> AccessPolicy:
+async def _as(db: Database, username: str, rules: AccessRules) -> AccessPolicy:
     async with db.reading() as session:
         principal = await principal_for_username(session, username)
     assert principal is not None
-    return AccessPolicy(principal)
+    return AccessPolicy(principal, rules)
 
 
-async def load_demo(uow: UnitOfWork, *, today: dt.date | None = None) -> None:
+async def load_demo(
+    uow: UnitOfWork, rules: AccessRules, *, today: dt.date | None = None
+) -> None:
     """Load the demo organisations, staff, people, goals, budgets and consents."""
-    system = AccessPolicy(Principal.system())
+    system = AccessPolicy(Principal.system(), rules)
     today = today or dt.date.today()
     now = system.now
 
@@ -160,19 +163,20 @@ async def load_demo(uow: UnitOfWork, *, today: dt.date | None = None) -> None:
         basis=CareBasis.DIRECT_PAYMENT_CASE, starts_at=now - dt.timedelta(days=30))
 
     # Consent-based partners see only what the person granted.
-    ngozi_policy = await _as(uow.db, "ngozi")
+    ngozi_policy = await _as(uow.db, "ngozi", rules)
     await consents.grant_consent(
         uow, ngozi_policy, person_id=ngozi.id, grantee_organisation_id=core_arts,
-        categories=["recovery_plan", "wellbeing"], purpose="Joining sports sessions and "
-        "tracking how I feel", valid_until=now + dt.timedelta(days=365))
-    belu_policy = await _as(uow.db, "belu")
+        categories=["identity", "contact", "recovery_plan", "wellbeing"],
+        purpose="Joining sports sessions and tracking how I feel",
+        valid_until=now + dt.timedelta(days=365))
+    belu_policy = await _as(uow.db, "belu", rules)
     await consents.grant_consent(
         uow, belu_policy, person_id=belu.id, grantee_organisation_id=core_arts,
-        categories=["wellbeing"], purpose="Fitbit loan and bi-weekly questionnaires")
-    amara = await _as(uow.db, "cc-amara")
+        categories=["identity", "wellbeing"], purpose="Fitbit loan and bi-weekly questionnaires")
+    amara = await _as(uow.db, "cc-amara", rules)
     await consents.grant_consent(
         uow, amara, person_id=marcus.id, grantee_organisation_id=tap,
-        categories=["budget"], purpose="Paying my laptop direct payment",
+        categories=["identity", "contact", "budget"], purpose="Paying my laptop direct payment",
         recorded_how=ConsentRecordedHow.PAPER)
 
     # Goals, in the person's own words.
@@ -218,7 +222,7 @@ async def load_demo(uow: UnitOfWork, *, today: dt.date | None = None) -> None:
                                                        purpose=purpose, items=items)
         return created.id
 
-    james = await _as(uow.db, "lead-james")
+    james = await _as(uow.db, "lead-james", rules)
     bat = await request(await budget(ngozi, PaymentRoute.NOTIONAL), "Table tennis at Core Arts",
                         [ItemInput("Table tennis bat and balls", "35.00", sport.id)])
     await budget_requests.submit_request(uow, amara, bat)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
@@ -13,16 +15,71 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     SchemaExtension,
 )
+from strawberry.relay.fields import NodeExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+from strawberry.types.field import StrawberryField
 
-from .errors import MaskUnexpectedErrors
+from core.permissions import AccessRules
+
+from .audit import AuditReads
+from .errors import MaskUnexpectedErrors, is_expected
+from .guards import check_person_data_fields
 from .mutations.budgets import BudgetMutations
 from .mutations.consents import ConsentMutations
 from .mutations.goals import GoalMutations
 from .queries import Query
 
 __all__ = ["SchemaLimits", "build_schema"]
+
+
+class _ReusableNodeExtension(NodeExtension):
+    """``relay.node()`` that can be part of more than one schema.
+
+    Strawberry applies field extensions each time a schema is built, and ``NodeExtension``
+    asserts it runs once (strawberry#3823): a second ``create_app()`` in one process (a
+    production and a development app, or different limits) failed. The resolver it installs
+    depends only on the field's type, so the first one serves every schema.
+    """
+
+    def apply(self, field: StrawberryField) -> None:
+        if field.base_resolver is None:
+            super().apply(field)
+
+
+def _reusable_node_fields(type_: type) -> None:
+    for field in type_.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+        field.extensions = [
+            _ReusableNodeExtension() if type(extension) is NodeExtension else extension
+            for extension in field.extensions
+        ]
+
+
+_reusable_node_fields(Query)
+
+
+_SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
+
+
+class _Schema(strawberry.Schema):
+    """No "Did you mean" hints at all: they map the schema for someone without introspection.
+
+    Strawberry's ``disable_field_suggestions`` removes them only from unknown-field errors;
+    graphql-core also suggests arguments, input fields, types and enum values.
+    """
+
+    @staticmethod
+    def remove_field_suggestion(error: GraphQLError) -> None:
+        error.message = _SUGGESTION.sub("", error.message)
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Refusals and bad input are logged by the policy (with their rule), not as errors.
+        unexpected = [error for error in errors if not is_expected(error)]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +89,13 @@ class SchemaLimits:
     max_tokens: int = 3000
 
 
-def build_schema(*, development: bool, limits: SchemaLimits | None = None) -> strawberry.Schema:
-    """The API schema. Production unless ``development``: no introspection, masked errors."""
+def build_schema(
+    *, development: bool, rules: AccessRules, limits: SchemaLimits | None = None
+) -> strawberry.Schema:
+    """The API schema. Production unless ``development``: no introspection, masked errors.
+
+    Built once at start-up; refuses a person's field without a known data category.
+    """
     limits = limits or SchemaLimits()
     mutation = merge_types("Mutation", (GoalMutations, BudgetMutations, ConsentMutations))
     # Factories: Strawberry builds a fresh extension for each request.
@@ -41,12 +103,15 @@ def build_schema(*, development: bool, limits: SchemaLimits | None = None) -> st
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: QueryDepthLimiter(max_depth=limits.max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        AuditReads,
     ]
     if not development:
         extensions += [DisableIntrospection, MaskUnexpectedErrors]
-    return strawberry.Schema(
+    schema = _Schema(
         query=Query,
         mutation=mutation,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=True),
     )
+    check_person_data_fields(schema, set(rules.categories))
+    return schema

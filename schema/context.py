@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
+from core.permissions import AccessRules
 from core.policy import AccessPolicy
 from core.principal import Principal
 from core.unit_of_work import UnitOfWork
@@ -33,10 +34,12 @@ class Context:
         uow: UnitOfWork,
         session: AsyncSession,
         principal: Principal,
+        rules: AccessRules,
         request: Request | None = None,
     ) -> Context:
-        # The effective permission is computed once, here, and shared by every resolver.
-        policy = AccessPolicy(principal)
+        # The effective permission is computed once per request, here, and shared by every
+        # resolver and DataLoader.
+        policy = AccessPolicy(principal, rules)
         return cls(uow=uow, session=session, principal=principal, policy=policy,
                    loaders=Loaders(session, policy), request=request)
 
@@ -44,5 +47,5 @@ class Context:
         """Start a fresh read snapshot and forget cached rows after a mutation committed."""
         await self.session.commit()
         self.loaders.clear()
-        self.policy = AccessPolicy(self.principal, now=None)
+        self.policy = self.policy.renewed()
         self.loaders = Loaders(self.session, self.policy)

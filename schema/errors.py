@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 import strawberry
+from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
@@ -23,7 +24,14 @@ from core.errors import DomainError
 
 from .context import Context
 
-__all__ = ["MaskUnexpectedErrors", "PublicError", "UserError", "attempt"]
+__all__ = [
+    "ExpectedError",
+    "MaskUnexpectedErrors",
+    "PublicError",
+    "UserError",
+    "attempt",
+    "is_expected",
+]
 
 log = logging.getLogger("recovery_hub.graphql")
 T = TypeVar("T")
@@ -40,8 +48,13 @@ class UserError:
         return cls(field=error.field, code=error.code, message=error.message)
 
 
-class PublicError(GraphQLError):
-    """An expected error in a query, safe to show: never masked."""
+class ExpectedError(GraphQLError):
+    """An error the client caused or may see: shown as it is, never masked or logged as a
+    server error."""
+
+
+class PublicError(ExpectedError):
+    """An expected domain error in a query (NOT_FOUND, INVALID_CURSOR, ...)."""
 
     def __init__(self, error: DomainError) -> None:
         super().__init__(error.message, extensions={"code": error.code, "field": error.field})
@@ -59,10 +72,12 @@ async def attempt(
     return result, []
 
 
-def _is_expected(error: GraphQLError) -> bool:
+def is_expected(error: GraphQLError) -> bool:
     # Validation and parse errors have no original error; ours are PublicError.
-    return error.original_error is None or isinstance(error, PublicError) or isinstance(
-        error.original_error, PublicError
+    return (
+        error.original_error is None
+        or isinstance(error, ExpectedError)
+        or isinstance(error.original_error, ExpectedError)
     )
 
 
@@ -72,11 +87,12 @@ class MaskUnexpectedErrors(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
-        if isinstance(result, ExecutionResult) and result.errors:
+        # By now this is usually graphql-core's result, not Strawberry's.
+        if isinstance(result, ExecutionResult | GraphQLExecutionResult) and result.errors:
             result.errors = [self._mask(error) for error in result.errors]
 
     def _mask(self, error: GraphQLError) -> GraphQLError:
-        if _is_expected(error):
+        if is_expected(error):
             return error
         correlation_id = uuid.uuid4().hex[:16]
         log.error("unexpected error %s", correlation_id, exc_info=error.original_error)

@@ -1,7 +1,14 @@
 """SQLAlchemy models, one aggregate per module. Import models from here."""
 
+from .access import (
+    BreakGlassAccess,
+    Representative,
+    RepresentativeAccess,
+    RepresentativeBasis,
+    Restriction,
+)
 from .accounts import UserAccount
-from .audit import AuditEvent
+from .audit import AuditChainHead, AuditEvent
 from .base import Base, utcnow
 from .budgets import (
     ApprovalDecision,
@@ -33,7 +40,9 @@ from .people import Person
 __all__ = [
     "DEFAULT_LEGAL_BASIS",
     "ApprovalDecision",
+    "AuditChainHead",
     "AuditEvent",
+    "BreakGlassAccess",
     "Base",
     "Budget",
     "BudgetApproval",
@@ -60,6 +69,10 @@ __all__ = [
     "Person",
     "ProgressNote",
     "RecoveryGoal",
+    "Representative",
+    "RepresentativeAccess",
+    "RepresentativeBasis",
+    "Restriction",
     "StaffMember",
     "Team",
     "UserAccount",

@@ -13,8 +13,10 @@ __all__ = ["UserAccount"]
 class UserAccount(IdPK, Timestamped, Base):
     __tablename__ = "user_account"
     __table_args__ = (
+        # A carer's or representative's account belongs to neither a person nor a staff
+        # member: it acts through Representative links.
         CheckConstraint(
-            "(person_id IS NULL) <> (staff_member_id IS NULL)", name="person_xor_staff"
+            "person_id IS NULL OR staff_member_id IS NULL", name="person_or_staff"
         ),
     )
 
@@ -25,4 +27,5 @@ class UserAccount(IdPK, Timestamped, Base):
     staff_member_id: Mapped[int | None] = mapped_column(
         id_type, ForeignKey("staff_member.id", ondelete="CASCADE"), unique=True
     )
+    display_name: Mapped[str | None] = mapped_column(String(200))
     password_hash: Mapped[str | None] = mapped_column(String(200))

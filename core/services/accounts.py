@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,7 +14,7 @@ from ..principal import Principal, PrincipalKind
 from ..unit_of_work import UnitOfWork
 from .organisations import staff_principal
 
-__all__ = ["create_account", "principal_for_username"]
+__all__ = ["create_account", "principal_for_account", "principal_for_username"]
 
 
 async def create_account(
@@ -23,18 +25,21 @@ async def create_account(
     person_id: int | None = None,
     staff_member_id: int | None = None,
     password_hash: str | None = None,
+    display_name: str | None = None,
 ) -> UserAccount:
+    """An account for a person, a staff member, or (with neither) a carer or representative."""
     if policy.principal.kind is not PrincipalKind.SYSTEM:
         raise Forbidden("Only an operator can create accounts.")
-    if (person_id is None) == (staff_member_id is None):
-        raise InvalidInput("An account belongs to exactly one person or one staff member.",
+    if person_id is not None and staff_member_id is not None:
+        raise InvalidInput("An account belongs to one person or one staff member, not both.",
                            code="INVALID_ACCOUNT_OWNER")
     username = username.strip().lower()
     if not username or len(username) > 100:
         raise InvalidInput("Please give a username of 1 to 100 characters.",
                            code="INVALID_USERNAME", field="username")
     account = UserAccount(username=username, person_id=person_id,
-                          staff_member_id=staff_member_id, password_hash=password_hash)
+                          staff_member_id=staff_member_id, password_hash=password_hash,
+                          display_name=display_name)
     async with uow.begin() as tx:
         if await tx.session.scalar(select(UserAccount.id).where(UserAccount.username == username)):
             raise Conflict("That username is taken.", code="USERNAME_TAKEN", field="username")
@@ -48,8 +53,17 @@ async def principal_for_username(session: AsyncSession, username: str) -> Princi
     )
     if account is None:
         return None
+    return await principal_for_account(session, account)
+
+
+async def principal_for_account(session: AsyncSession, account: UserAccount) -> Principal:
     if account.person_id is not None:
         return Principal(kind=PrincipalKind.PERSON, person_id=account.person_id,
-                         username=account.username)
-    assert account.staff_member_id is not None
-    return await staff_principal(session, account.staff_member_id, username=account.username)
+                         account_id=account.id, username=account.username)
+    if account.staff_member_id is not None:
+        principal = await staff_principal(session, account.staff_member_id,
+                                          username=account.username)
+        return replace(principal, account_id=account.id)
+    # Neither a person nor staff: a carer or representative, acting through their links.
+    return Principal(kind=PrincipalKind.REPRESENTATIVE, account_id=account.id,
+                     username=account.username)

@@ -102,9 +102,11 @@ def _move(tx: Transaction, policy: AccessPolicy, request: BudgetRequest,
     request.status = to
 
 
-def _audit(tx: Transaction, policy: AccessPolicy, request: BudgetRequest, operation: str) -> None:
-    record_access(tx.session, policy, person_id=request.person_id, operation=operation,
-                  categories=[CATEGORY])
+async def _audit(
+    tx: Transaction, policy: AccessPolicy, request: BudgetRequest, operation: str
+) -> None:
+    await record_access(tx.session, policy, person_id=request.person_id, operation=operation,
+                        categories=[CATEGORY])
 
 
 async def create_request(
@@ -156,7 +158,7 @@ async def create_request(
         tx.session.add(BudgetRequestTransition(request_id=request.id, from_status=None,
                                                to_status=S.DRAFT, changed_at=policy.now,
                                                **recorded_by(policy)))
-        _audit(tx, policy, request, "create_budget_request")
+        await _audit(tx, policy, request, "create_budget_request")
     return request
 
 
@@ -176,7 +178,7 @@ async def submit_request(
             )
         request.approvals_required = DEFAULT_APPROVALS_REQUIRED
         request.submitted_at = policy.now
-        _audit(tx, policy, request, "submit_budget_request")
+        await _audit(tx, policy, request, "submit_budget_request")
         tx.emit(BudgetRequestSubmitted(person_id=request.person_id, request_id=request.id))
     return request
 
@@ -198,10 +200,10 @@ async def _decide(
     if earlier is not None:
         raise Conflict("You have already decided on this request.", code="ALREADY_DECIDED",
                        field="requestId")
-    team_id = await policy.acting_team_id(tx.session, request.person_id)
-    assert team_id is not None  # policy.require(APPROVE) passed through a care relationship
+    team = policy.acting_team(request.person_id)
+    assert team is not None  # policy.require(APPROVE) passed through one of their teams
     tx.session.add(BudgetApproval(request_id=request.id, staff_member_id=staff_id,
-                                  team_id=team_id, decision=decision, note=note,
+                                  team_id=team.team_id, decision=decision, note=note,
                                   decided_at=policy.now))
 
 
@@ -232,7 +234,7 @@ async def approve_request(
             tx.emit(BudgetRequestApproved(person_id=request.person_id, request_id=request.id,
                                           total_pence=request.total_pence,
                                           payment_route=budget.payment_route.value))
-        _audit(tx, policy, request, "approve_budget_request")
+        await _audit(tx, policy, request, "approve_budget_request")
     return request
 
 
@@ -246,7 +248,7 @@ async def reject_request(
         _move(tx, policy, request, _OPEN_FOR_DECISION, S.REJECTED, reason_text)
         await _decide(tx, policy, request, ApprovalDecision.REJECTED, reason_text)
         request.decided_at = policy.now
-        _audit(tx, policy, request, "reject_budget_request")
+        await _audit(tx, policy, request, "reject_budget_request")
         tx.emit(BudgetRequestRejected(person_id=request.person_id, request_id=request.id))
     return request
 
@@ -266,7 +268,7 @@ async def withdraw_request(
             pot = await lock_pot(tx.session, budget.funding_pot_id)
             move_money(tx.session, pot, LedgerEntryKind.RELEASE, request.total_pence,
                        request_id=request.id, at=policy.now)
-        _audit(tx, policy, request, "withdraw_budget_request")
+        await _audit(tx, policy, request, "withdraw_budget_request")
         tx.emit(BudgetRequestWithdrawn(person_id=request.person_id, request_id=request.id))
     return request
 
@@ -285,7 +287,7 @@ async def _spend(uow: UnitOfWork, policy: AccessPolicy, request_id: int,
         pot = await lock_pot(tx.session, budget.funding_pot_id)
         move_money(tx.session, pot, LedgerEntryKind.PAYMENT, request.total_pence,
                    request_id=request.id, at=policy.now)
-        _audit(tx, policy, request, f"mark_budget_request_{to.value}")
+        await _audit(tx, policy, request, f"mark_budget_request_{to.value}")
     return request
 
 
@@ -306,7 +308,7 @@ async def mark_reviewed(
     async with uow.begin() as tx:
         request = await _request_for(tx, policy, request_id, Action.UPDATE)
         _move(tx, policy, request, (S.PAID, S.DELIVERED), S.REVIEWED, note_text)
-        _audit(tx, policy, request, "review_budget_request")
+        await _audit(tx, policy, request, "review_budget_request")
     return request
 
 
@@ -320,7 +322,7 @@ async def requests_by_ids(
         select(BudgetRequest).where(BudgetRequest.id.in_(set(ids)),
                                     policy.person_filter(BudgetRequest.person_id))
     )
-    return {row.id: row for row in rows}
+    return {row.id: row for row in await policy.readable(session, rows, CATEGORY)}
 
 
 async def items_for_requests(

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit import record_access
-from ..categories import CORE_CATEGORIES
-from ..errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..categories import DataCategory
+from ..errors import Conflict, InvalidInput, NotFound
 from ..events import ConsentGranted, ConsentRevoked
 from ..models import Consent, ConsentRecordedHow, Organisation, Team
 from ..policy import AccessPolicy, Action
@@ -51,13 +51,12 @@ async def grant_consent(
     valid_from: dt.datetime | None = None,
     valid_until: dt.datetime | None = None,
     recorded_how: ConsentRecordedHow | None = None,
-    known_categories: frozenset[str] = frozenset(CORE_CATEGORIES),
 ) -> Consent:
     principal = policy.principal
     if (grantee_organisation_id is None) == (grantee_team_id is None):
         raise InvalidInput("Choose one organisation or one team to share with.",
                            code="INVALID_GRANTEE", field="grantee")
-    chosen = _categories(categories, known_categories)
+    chosen = _categories(categories, frozenset(policy.rules.categories))
     purpose_text = required_text(purpose, field="purpose",
                                  what="what the information will be used for", max_length=2000)
     starts = aware(valid_from, field="validFrom") or policy.now
@@ -81,17 +80,17 @@ async def grant_consent(
                       purpose=purpose_text, valid_from=starts, valid_until=valid_until,
                       recorded_how=how, created_at=policy.now, **recorded_by(policy))
     async with uow.begin() as tx:
-        await policy.require(tx.session, Action.CREATE, person_id, ["consent"],
+        await policy.require(tx.session, Action.CREATE, person_id, [DataCategory.CONSENT],
                              field="personId")
         if grantee_organisation_id is not None and await tx.session.get(
             Organisation, grantee_organisation_id
         ) is None:
-            raise NotFound("organisation", field="grantee")
+            raise NotFound("organisation", field="granteeId")
         if grantee_team_id is not None and await tx.session.get(Team, grantee_team_id) is None:
-            raise NotFound("team", field="grantee")
+            raise NotFound("team", field="granteeId")
         tx.session.add(consent)
         await tx.session.flush()
-        record_access(tx.session, policy, person_id=person_id, operation="grant_consent",
+        await record_access(tx.session, policy, person_id=person_id, operation="grant_consent",
                       categories=chosen)
         tx.emit(ConsentGranted(person_id=person_id, consent_id=consent.id))
     return consent
@@ -104,17 +103,15 @@ async def revoke_consent(
         consent = await tx.session.get(Consent, consent_id)
         if consent is None:
             raise NotFound("consent", field="consentId")
-        await policy.require(tx.session, Action.UPDATE, consent.person_id, ["consent"],
+        await policy.require(tx.session, Action.UPDATE, consent.person_id, [DataCategory.CONSENT],
                              what="consent", field="consentId")
         if consent.revoked_at is not None:
             raise Conflict("This consent has already been revoked.", code="ALREADY_REVOKED",
                            field="consentId")
-        if policy.principal.kind not in (PrincipalKind.PERSON, PrincipalKind.STAFF):
-            raise Forbidden("Only the person or their care team can revoke a consent.")
         consent.revoked_at = policy.now
         consent.revoked_by_person_id = policy.principal.person_id
         consent.revoked_by_staff_id = policy.principal.staff_member_id
-        record_access(tx.session, policy, person_id=consent.person_id,
+        await record_access(tx.session, policy, person_id=consent.person_id,
                       operation="revoke_consent", categories=consent.categories)
         tx.emit(ConsentRevoked(person_id=consent.person_id, consent_id=consent.id))
     return consent
@@ -126,4 +123,4 @@ async def consents_by_ids(
     rows = await session.scalars(
         select(Consent).where(Consent.id.in_(set(ids)), policy.person_filter(Consent.person_id))
     )
-    return {row.id: row for row in rows}
+    return {row.id: row for row in await policy.readable(session, rows, DataCategory.CONSENT)}

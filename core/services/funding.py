@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..categories import DataCategory
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..models import (
     Budget,
@@ -168,7 +169,7 @@ async def budgets_by_ids(
     rows = await session.scalars(
         select(Budget).where(Budget.id.in_(set(ids)), policy.person_filter(Budget.person_id))
     )
-    return {row.id: row for row in rows}
+    return {row.id: row for row in await policy.readable(session, rows, DataCategory.BUDGET)}
 
 
 async def budgets_for_people(
@@ -180,7 +181,7 @@ async def budgets_for_people(
         .order_by(Budget.person_id, Budget.period_start.desc(), Budget.id.desc())
     )
     grouped: dict[int, list[Budget]] = {pid: [] for pid in person_ids}
-    for budget in rows:
+    for budget in await policy.readable(session, rows, DataCategory.BUDGET):
         grouped[budget.person_id].append(budget)
     return grouped
 

@@ -61,10 +61,10 @@ async def _goal_for_update(tx: Transaction, policy: AccessPolicy, goal_id: int) 
 
 
 def _change_status(tx: Transaction, policy: AccessPolicy, goal: RecoveryGoal,
-                   to: GoalStatus, reason: str | None) -> None:
+                   to: GoalStatus, reason: str | None, *, field: str = "status") -> None:
     if to not in _ALLOWED[goal.status]:
         raise InvalidTransition(
-            f"A goal that is {goal.status.value} cannot become {to.value}.", field="status"
+            f"A goal that is {goal.status.value} cannot become {to.value}.", field=field
         )
     tx.session.add(GoalStatusChange(goal_id=goal.id, from_status=goal.status, to_status=to,
                                     changed_at=policy.now, reason=reason,
@@ -106,7 +106,7 @@ async def create_goal(
         for position, text in enumerate(step_texts, start=1):
             tx.session.add(GoalStep(goal_id=goal.id, description=text, position=position,
                                     **recorded_by(policy)))
-        record_access(tx.session, policy, person_id=person_id, operation="create_goal",
+        await record_access(tx.session, policy, person_id=person_id, operation="create_goal",
                       categories=[CATEGORY])
     return goal
 
@@ -136,7 +136,7 @@ async def update_goal(
         if status is not None and status is not goal.status:
             _change_status(tx, policy, goal, status, reason)
         goal.updated_at = policy.now
-        record_access(tx.session, policy, person_id=goal.person_id, operation="update_goal",
+        await record_access(tx.session, policy, person_id=goal.person_id, operation="update_goal",
                       categories=[CATEGORY])
     return goal
 
@@ -155,7 +155,7 @@ async def add_step(
                         created_at=policy.now, **recorded_by(policy))
         tx.session.add(step)
         goal.updated_at = policy.now
-        record_access(tx.session, policy, person_id=goal.person_id, operation="add_goal_step",
+        await record_access(tx.session, policy, person_id=goal.person_id, operation="add_goal_step",
                       categories=[CATEGORY])
     return step
 
@@ -183,7 +183,7 @@ async def record_progress(
                             created_at=policy.now, **recorded_by(policy))
         tx.session.add(note)
         goal.updated_at = policy.now
-        record_access(tx.session, policy, person_id=goal.person_id,
+        await record_access(tx.session, policy, person_id=goal.person_id,
                       operation="record_goal_progress", categories=[CATEGORY])
     return note
 
@@ -194,8 +194,9 @@ async def complete_goal(
     reason = optional_text(note, field="note", what="a note", max_length=5000)
     async with uow.begin() as tx:
         goal = await _goal_for_update(tx, policy, goal_id)
-        _change_status(tx, policy, goal, GoalStatus.COMPLETED, reason)
-        record_access(tx.session, policy, person_id=goal.person_id, operation="complete_goal",
+        # completeGoal has no status input: the goal itself is at fault.
+        _change_status(tx, policy, goal, GoalStatus.COMPLETED, reason, field="goalId")
+        await record_access(tx.session, policy, person_id=goal.person_id, operation="complete_goal",
                       categories=[CATEGORY])
     return goal
 
@@ -210,7 +211,7 @@ async def goals_by_ids(
         select(RecoveryGoal).where(RecoveryGoal.id.in_(set(ids)),
                                    policy.person_filter(RecoveryGoal.person_id))
     )
-    return {goal.id: goal for goal in rows}
+    return {goal.id: goal for goal in await policy.readable(session, rows, CATEGORY)}
 
 
 async def steps_for_goals(

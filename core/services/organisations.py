@@ -172,14 +172,17 @@ async def staff_principal(
 ) -> Principal:
     """The principal of a staff member, with the roles they hold in each team."""
     rows = await session.execute(
-        select(Membership.team_id, Team.organisation_id, Membership.roles)
+        select(Membership.team_id, Team.organisation_id, Membership.roles,
+               Organisation.legal_basis)
         .join(Team, Team.id == Membership.team_id)
+        .join(Organisation, Organisation.id == Team.organisation_id)
         .where(Membership.staff_member_id == staff_member_id)
         .order_by(Membership.id)
     )
     teams = tuple(
-        TeamRoles(team_id=team_id, organisation_id=org_id, roles=frozenset(roles))
-        for team_id, org_id, roles in rows
+        TeamRoles(team_id=team_id, organisation_id=org_id, roles=frozenset(roles),
+                  legal_basis=str(basis))
+        for team_id, org_id, roles, basis in rows
     )
     return Principal(kind=PrincipalKind.STAFF, staff_member_id=staff_member_id, teams=teams,
                      username=username)

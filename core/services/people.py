@@ -88,7 +88,7 @@ async def register_person(
                 code="DUPLICATE_NHS_NUMBER",
                 field="nhsNumber",
             ) from None
-        record_access(tx.session, policy, person_id=person.id, operation="register_person",
+        await record_access(tx.session, policy, person_id=person.id, operation="register_person",
                       categories=[DataCategory.IDENTITY, DataCategory.CONTACT])
     return person
 
@@ -123,7 +123,7 @@ async def update_contact_details(
         if postcode is not None:
             person.postcode = optional_text(postcode, field="postcode", what="a postcode",
                                             max_length=10)
-        record_access(tx.session, policy, person_id=person_id,
+        await record_access(tx.session, policy, person_id=person_id,
                       operation="update_contact_details", categories=[DataCategory.CONTACT])
     return person
 
@@ -145,4 +145,5 @@ async def people_by_ids(
     rows = await session.scalars(
         readable_people_statement(policy).where(Person.id.in_(set(ids)))
     )
-    return {person.id: person for person in rows}
+    visible = await policy.readable(session, rows, None, lambda person: person.id)
+    return {person.id: person for person in visible}

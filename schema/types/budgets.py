@@ -10,8 +10,10 @@ from strawberry import relay
 from strawberry.types import Info
 
 from core import models
+from core.categories import DataCategory as C
 
 from ..context import Context
+from ..guards import data
 from ..pagination import connection, window
 from ._node import ModelNode
 from .common import Money
@@ -67,28 +69,29 @@ class FundingPot(ModelNode, relay.Node):
 @strawberry.type(description="A person's Personal Health Budget for a period.")
 class Budget(ModelNode, relay.Node):
     __model__ = models.Budget
+    __person_data__ = True
     loader_name = "budget"
 
     id: relay.NodeID[int]
-    payment_route: PaymentRoute
-    period_start: dt.date
-    period_end: dt.date
+    payment_route: PaymentRoute | None = data(C.BUDGET)
+    period_start: dt.date | None = data(C.BUDGET)
+    period_end: dt.date | None = data(C.BUDGET)
 
-    @strawberry.field
+    @data(C.BUDGET)
     async def person(self: Any, info: Info[Context, None]) -> _Person | None:
         return await info.context.loaders.person.load(self.person_id)
 
-    @strawberry.field
+    @data(C.BUDGET)
     async def funding_pot(self: Any, info: Info[Context, None]) -> FundingPot | None:
         return await info.context.loaders.funding_pot.load(self.funding_pot_id)
 
-    @strawberry.field(description="Requests against this budget, oldest first.")
+    @data(C.BUDGET, description="Requests against this budget, oldest first.")
     async def requests(
         self: Any,
         info: Info[Context, None],
         first: int | None = None,
         after: str | None = None,
-    ) -> relay.Connection[BudgetRequest]:
+    ) -> relay.Connection[BudgetRequest] | None:
         size, after_id = window(first, after)
         found = await info.context.loaders.requests_of_budget.load((self.id, size, after_id))
         return connection(found, after_id)
@@ -123,34 +126,35 @@ class BudgetApproval:
 @strawberry.type(description="A request to spend part of a budget, through sign-off.")
 class BudgetRequest(ModelNode, relay.Node):
     __model__ = models.BudgetRequest
+    __person_data__ = True
     loader_name = "budget_request"
 
     id: relay.NodeID[int]
-    status: BudgetRequestStatus
-    purpose: str
-    approvals_required: int | None = strawberry.field(
-        description="Distinct sign-offs needed; fixed when submitted."
+    status: BudgetRequestStatus | None = data(C.BUDGET)
+    purpose: str | None = data(C.BUDGET)
+    approvals_required: int | None = data(
+        C.BUDGET, description="Distinct sign-offs needed; fixed when submitted."
     )
-    created_at: dt.datetime
-    submitted_at: dt.datetime | None
-    decided_at: dt.datetime | None
+    created_at: dt.datetime | None = data(C.BUDGET)
+    submitted_at: dt.datetime | None = data(C.BUDGET)
+    decided_at: dt.datetime | None = data(C.BUDGET)
 
-    @strawberry.field
-    def total(self: Any) -> Money:
+    @data(C.BUDGET)
+    def total(self: Any) -> Money | None:
         return Money(pence=self.total_pence)
 
-    @strawberry.field
+    @data(C.BUDGET)
     async def person(self: Any, info: Info[Context, None]) -> _Person | None:
         return await info.context.loaders.person.load(self.person_id)
 
-    @strawberry.field
+    @data(C.BUDGET)
     async def budget(self: Any, info: Info[Context, None]) -> Budget | None:
         return await info.context.loaders.budget.load(self.budget_id)
 
-    @strawberry.field
-    async def items(self: Any, info: Info[Context, None]) -> list[BudgetItem]:
+    @data(C.BUDGET)
+    async def items(self: Any, info: Info[Context, None]) -> list[BudgetItem] | None:
         return await info.context.loaders.request_items.load(self.id)
 
-    @strawberry.field
-    async def approvals(self: Any, info: Info[Context, None]) -> list[BudgetApproval]:
+    @data(C.BUDGET)
+    async def approvals(self: Any, info: Info[Context, None]) -> list[BudgetApproval] | None:
         return await info.context.loaders.request_approvals.load(self.id)

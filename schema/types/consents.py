@@ -10,8 +10,10 @@ from strawberry import relay
 from strawberry.types import Info
 
 from core import models
+from core.categories import DataCategory as C
 
 from ..context import Context
+from ..guards import data
 from ._node import ModelNode
 from .organisations import Organisation, StaffMember, Team
 
@@ -33,42 +35,43 @@ ConsentRecordedHow = strawberry.enum(
 @strawberry.type(description="Permission to use some categories of a person's data.")
 class Consent(ModelNode, relay.Node):
     __model__ = models.Consent
+    __person_data__ = True
     loader_name = "consent"
 
     id: relay.NodeID[int]
-    categories: list[str]
-    purpose: str
-    valid_from: dt.datetime
-    valid_until: dt.datetime | None
-    recorded_how: ConsentRecordedHow
-    revoked_at: dt.datetime | None
-    created_at: dt.datetime
+    categories: list[str] | None = data(C.CONSENT)
+    purpose: str | None = data(C.CONSENT)
+    valid_from: dt.datetime | None = data(C.CONSENT)
+    valid_until: dt.datetime | None = data(C.CONSENT)
+    recorded_how: ConsentRecordedHow | None = data(C.CONSENT)
+    revoked_at: dt.datetime | None = data(C.CONSENT)
+    created_at: dt.datetime | None = data(C.CONSENT)
 
-    @strawberry.field(description="Active, revoked, expired, or pending (not started yet).")
-    def status(self: Any, info: Info[Context, None]) -> ConsentStatus:
+    @data(C.CONSENT, description="Active, revoked, expired, or pending (not started yet).")
+    def status(self: Any, info: Info[Context, None]) -> ConsentStatus | None:
         return self.status_at(info.context.policy.now)  # type: ignore[no-any-return]
 
-    @strawberry.field(description="True when staff recorded it for the person.")
-    def recorded_on_behalf(self: Any) -> bool:
+    @data(C.CONSENT, description="True when staff recorded it for the person.")
+    def recorded_on_behalf(self: Any) -> bool | None:
         return self.recorded_how is not models.ConsentRecordedHow.ONLINE
 
-    @strawberry.field
+    @data(C.CONSENT)
     async def person(self: Any, info: Info[Context, None]) -> _Person | None:
         return await info.context.loaders.person.load(self.person_id)
 
-    @strawberry.field
+    @data(C.CONSENT)
     async def grantee_organisation(self: Any, info: Info[Context, None]) -> Organisation | None:
         if self.grantee_organisation_id is None:
             return None
         return await info.context.loaders.organisation.load(self.grantee_organisation_id)
 
-    @strawberry.field
+    @data(C.CONSENT)
     async def grantee_team(self: Any, info: Info[Context, None]) -> Team | None:
         if self.grantee_team_id is None:
             return None
         return await info.context.loaders.team.load(self.grantee_team_id)
 
-    @strawberry.field(description="The staff member who recorded it, if not the person.")
+    @data(C.CONSENT, description="The staff member who recorded it, if not the person.")
     async def recorded_by(self: Any, info: Info[Context, None]) -> StaffMember | None:
         if self.by_staff_id is None:
             return None

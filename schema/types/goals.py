@@ -10,8 +10,10 @@ from strawberry import relay
 from strawberry.types import Info
 
 from core import models
+from core.categories import DataCategory as C
 
 from ..context import Context
+from ..guards import data
 from ..pagination import connection, window
 from ._node import ModelNode
 
@@ -50,36 +52,39 @@ class GoalStatusChange:
 @strawberry.type(description='A recovery goal: "what matters to me" and the way there.')
 class RecoveryGoal(ModelNode, relay.Node):
     __model__ = models.RecoveryGoal
+    __person_data__ = True
     loader_name = "goal"
 
     id: relay.NodeID[int]
-    title: str
-    what_matters_to_me: str | None
-    status: GoalStatus
-    target_date: dt.date | None
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    completed_at: dt.datetime | None
+    title: str | None = data(C.RECOVERY_PLAN)
+    what_matters_to_me: str | None = data(C.RECOVERY_PLAN)
+    status: GoalStatus | None = data(C.RECOVERY_PLAN)
+    target_date: dt.date | None = data(C.RECOVERY_PLAN)
+    created_at: dt.datetime | None = data(C.RECOVERY_PLAN)
+    updated_at: dt.datetime | None = data(C.RECOVERY_PLAN)
+    completed_at: dt.datetime | None = data(C.RECOVERY_PLAN)
 
-    @strawberry.field
+    @data(C.RECOVERY_PLAN, description="Whose goal this is.")
     async def person(self: Any, info: Info[Context, None]) -> _Person | None:
         return await info.context.loaders.person.load(self.person_id)
 
-    @strawberry.field
-    async def steps(self: Any, info: Info[Context, None]) -> list[GoalStep]:
+    @data(C.RECOVERY_PLAN)
+    async def steps(self: Any, info: Info[Context, None]) -> list[GoalStep] | None:
         return await info.context.loaders.goal_steps.load(self.id)
 
-    @strawberry.field
-    async def status_history(self: Any, info: Info[Context, None]) -> list[GoalStatusChange]:
+    @data(C.RECOVERY_PLAN)
+    async def status_history(
+        self: Any, info: Info[Context, None]
+    ) -> list[GoalStatusChange] | None:
         return await info.context.loaders.goal_history.load(self.id)
 
-    @strawberry.field(description="Progress notes, oldest first.")
+    @data(C.RECOVERY_PLAN, description="Progress notes, oldest first.")
     async def progress_notes(
         self: Any,
         info: Info[Context, None],
         first: int | None = None,
         after: str | None = None,
-    ) -> relay.Connection[ProgressNote]:
+    ) -> relay.Connection[ProgressNote] | None:
         size, after_id = window(first, after)
         found = await info.context.loaders.progress_of_goal.load((self.id, size, after_id))
         return connection(found, after_id)

@@ -6,14 +6,20 @@ import datetime as dt
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+from sqlalchemy import select
 from strawberry import relay
 from strawberry.types import Info
 
 from core import models
+from core.categories import DataCategory as C
+from core.models import AuditEvent
+from core.paging import page
 
 from ..context import Context
+from ..guards import data
 from ..pagination import connection, window
 from ._node import ModelNode
+from .access_log import AccessLogEntry
 
 if TYPE_CHECKING:
     from .budgets import Budget, BudgetRequest
@@ -32,56 +38,72 @@ _Consent = Annotated["Consent", strawberry.lazy("schema.types.consents")]
 @strawberry.type(description="A person whose recovery record this is.")
 class Person(ModelNode, relay.Node):
     __model__ = models.Person
+    __person_data__ = True
     loader_name = "person"
 
     id: relay.NodeID[int]
-    nhs_number: str | None = strawberry.field(description="Ten digits, validated (modulus 11).")
-    given_name: str
-    family_name: str
-    preferred_name: str | None = strawberry.field(description="What they like to be called.")
-    date_of_birth: dt.date | None
-    email: str | None
-    phone: str | None
-    address: str | None
-    postcode: str | None
+    nhs_number: str | None = data(C.IDENTITY,
+                                  description="Ten digits, validated (modulus 11).")
+    given_name: str | None = data(C.IDENTITY)
+    family_name: str | None = data(C.IDENTITY)
+    preferred_name: str | None = data(C.IDENTITY, description="What they like to be called.")
+    date_of_birth: dt.date | None = data(C.IDENTITY)
+    email: str | None = data(C.CONTACT)
+    phone: str | None = data(C.CONTACT)
+    address: str | None = data(C.CONTACT)
+    postcode: str | None = data(C.CONTACT)
 
-    @strawberry.field(description="Preferred (or given) name and family name.")
-    def display_name(self: Any) -> str:
+    @data(C.IDENTITY, description="Preferred (or given) name and family name.")
+    def display_name(self: Any) -> str | None:
         return str(self.display_name)
 
-    @strawberry.field(description="Recovery goals, oldest first.")
+    @data(C.RECOVERY_PLAN, description="Recovery goals, oldest first.")
     async def goals(
         self: Any,
         info: Info[Context, None],
         first: int | None = None,
         after: str | None = None,
-    ) -> relay.Connection[_Goal]:
+    ) -> relay.Connection[_Goal] | None:
         size, after_id = window(first, after)
         found = await info.context.loaders.goals_of_person.load((self.id, size, after_id))
         return connection(found, after_id)
 
-    @strawberry.field(description="Personal Health Budgets, newest first.")
-    async def budgets(self: Any, info: Info[Context, None]) -> list[_Budget]:
+    @data(C.BUDGET, description="Personal Health Budgets, newest first.")
+    async def budgets(self: Any, info: Info[Context, None]) -> list[_Budget] | None:
         return await info.context.loaders.budgets_of_person.load(self.id)
 
-    @strawberry.field(description="Budget requests across all budgets, oldest first.")
+    @data(C.BUDGET, description="Budget requests across all budgets, oldest first.")
     async def budget_requests(
         self: Any,
         info: Info[Context, None],
         first: int | None = None,
         after: str | None = None,
-    ) -> relay.Connection[_Request]:
+    ) -> relay.Connection[_Request] | None:
         size, after_id = window(first, after)
         found = await info.context.loaders.requests_of_person.load((self.id, size, after_id))
         return connection(found, after_id)
 
-    @strawberry.field(description="Consents the person has given, oldest first.")
+    @data(C.ACCESS_LOG, description="Who read or changed this record, newest first. Only the "
+          "person (and those they allow) may see it.")
+    async def access_log(
+        self: Any,
+        info: Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+    ) -> relay.Connection[AccessLogEntry] | None:
+        size, after_id = window(first, after)
+        statement = select(AuditEvent).where(AuditEvent.person_id == self.id)
+        found = await page(info.context.session, statement, AuditEvent.id, first=size,
+                           after=after_id, newest_first=True)
+        return connection(found, after_id)
+
+    @data(C.CONSENT, description="Consents the person has given, oldest first.")
     async def consents(
         self: Any,
         info: Info[Context, None],
         first: int | None = None,
         after: str | None = None,
-    ) -> relay.Connection[_Consent]:
+    ) -> relay.Connection[_Consent] | None:
         size, after_id = window(first, after)
         found = await info.context.loaders.consents_of_person.load((self.id, size, after_id))
         return connection(found, after_id)

@@ -14,6 +14,8 @@ from core.unit_of_work import UnitOfWork
 from schema.build import build_schema
 from schema.context import Context
 
+from .world import RULES
+
 __all__ = ["GraphQLClient", "Result", "gid"]
 
 _SCHEMA: dict[bool, strawberry.Schema] = {}
@@ -43,7 +45,7 @@ class GraphQLClient:
     def __init__(self, uow: UnitOfWork, *, development: bool = False) -> None:
         self.uow = uow
         if development not in _SCHEMA:
-            _SCHEMA[development] = build_schema(development=development)
+            _SCHEMA[development] = build_schema(development=development, rules=RULES)
         self.schema = _SCHEMA[development]
 
     async def execute(
@@ -57,7 +59,7 @@ class GraphQLClient:
                 assert found is not None, as_user
                 principal = found
             await session.commit()
-            context = Context.build(self.uow, session, principal)
+            context = Context.build(self.uow, session, principal, RULES)
             result = await self.schema.execute(query, variable_values=variables,
                                                context_value=context)
         errors = [error.formatted for error in result.errors or []]

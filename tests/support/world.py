@@ -6,13 +6,17 @@ import datetime as dt
 from dataclasses import dataclass
 
 from core.models import CareBasis, OrganisationKind, PaymentRoute
+from core.plugins import access_rules, build_plugin_manager
 from core.policy import AccessPolicy
 from core.principal import Principal
 from core.services import accounts, funding, organisations, people
 from core.services.accounts import principal_for_username
 from core.unit_of_work import UnitOfWork
 
-__all__ = ["World", "build_world"]
+__all__ = ["RULES", "World", "build_world"]
+
+# The roles and categories of the partner plugins, as the app builds them at start-up.
+RULES = access_rules(build_plugin_manager())
 
 
 @dataclass
@@ -38,11 +42,11 @@ class World:
     async def policy(self, username: str) -> AccessPolicy:
         """The access policy of a user, as a request would build it."""
         if username == "system":
-            return AccessPolicy(Principal.system())
+            return AccessPolicy(Principal.system(), RULES)
         async with self.uow.db.reading() as session:
             principal = await principal_for_username(session, username)
         assert principal is not None, username
-        return AccessPolicy(principal)
+        return AccessPolicy(principal, RULES)
 
 
 async def build_world(uow: UnitOfWork, *, pot_pence: int = 500_000) -> World:

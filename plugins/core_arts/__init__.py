@@ -1,0 +1,25 @@
+"""Core Arts & Sports: sessions, device loans and questionnaires, by the person's consent."""
+
+from __future__ import annotations
+
+from core.categories import DataCategory as C
+from core.hookspecs import hookimpl
+from core.permissions import READ_ONLY, READ_WRITE, Role
+
+
+@hookimpl
+def register_roles() -> list[Role]:
+    return [
+        Role(
+            name="core_arts.sessions_coordinator",
+            title="Sessions coordinator",
+            description="Runs sessions, lends devices, sends questionnaires.",
+            permissions={
+                C.IDENTITY: READ_ONLY,
+                C.CONTACT: READ_ONLY,
+                C.RECOVERY_PLAN: READ_WRITE,
+                C.WELLBEING: READ_WRITE,
+                C.BUDGET: READ_ONLY,
+            },
+        )
+    ]
