@@ -15,10 +15,10 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .models import AuditChainHead, AuditEvent, utcnow
+from .models import AuditChainHead, AuditEvent, BreakGlassAccess, utcnow
 from .policy import AccessPolicy
 from .principal import PrincipalKind
 from .unit_of_work import UnitOfWork
@@ -34,8 +34,10 @@ __all__ = [
 
 
 def event_hash(event: AuditEvent) -> str:
+    """SHA-256 of the event's content and the previous hash. The row id is left out so that a
+    batch can be chained before it is inserted; order is still fixed by ``prev_hash``."""
     content = [
-        event.id, event.occurred_at.isoformat(), event.actor_kind, event.actor_account_id,
+        event.occurred_at.isoformat(), event.actor_kind, event.actor_account_id,
         event.actor_person_id,
         event.actor_staff_id, event.actor_team_id, event.actor_organisation_id,
         event.client_id, event.person_id, list(event.categories), event.operation,
@@ -63,14 +65,24 @@ async def append_events(session: AsyncSession, events: Sequence[AuditEvent]) -> 
     if not events:
         return
     head = await _lock_head(session)
+    previous = head.last_hash
     for event in events:
-        event.prev_hash = head.last_hash
-        session.add(event)
-        await session.flush()
-        event.hash = event_hash(event)
-        head.last_hash = event.hash
-        head.last_event_id = event.id
-        head.event_count = (head.event_count or 0) + 1
+        # Fill defaults now: the hash must cover exactly what is stored.
+        event.occurred_at = event.occurred_at or utcnow()
+        event.categories = list(event.categories or [])
+        event.actor_roles = list(event.actor_roles or [])
+        event.refused_categories = list(event.refused_categories or [])
+        event.break_glass = bool(event.break_glass)
+        event.prev_hash = previous
+        event.hash = previous = event_hash(event)
+    # One executemany INSERT whatever the number of events, then the head. (The head's lock
+    # is held, so the highest id is the last of ours.)
+    columns = [c.key for c in AuditEvent.__table__.columns if c.key != "id"]
+    await session.execute(insert(AuditEvent),
+                          [{key: getattr(event, key) for key in columns} for event in events])
+    head.last_hash = previous
+    head.last_event_id = await session.scalar(select(func.max(AuditEvent.id)))
+    head.event_count = (head.event_count or 0) + len(events)
     await session.flush()
 
 
@@ -138,9 +150,32 @@ async def record_access(
                                          purpose=purpose, break_glass=break_glass)])
 
 
+async def _break_glass_reasons(
+    session: AsyncSession, policy: AccessPolicy, events: Sequence[AuditEvent]
+) -> None:
+    """A read during a break-glass opening carries the reason given for it, for the person."""
+    glass = {event.person_id: event for event in events if event.break_glass}
+    staff_id = policy.principal.staff_member_id
+    if not glass or staff_id is None:
+        return
+    openings = await session.execute(
+        select(BreakGlassAccess.person_id, BreakGlassAccess.reason)
+        .where(BreakGlassAccess.staff_member_id == staff_id,
+               BreakGlassAccess.person_id.in_(list(glass)),
+               BreakGlassAccess.expires_at > policy.now)
+        .order_by(BreakGlassAccess.id)
+    )
+    for person_id, reason in openings:  # the latest opening's reason wins
+        glass[person_id].purpose = reason
+
+
 async def record_reads(uow: UnitOfWork, policy: AccessPolicy, operation: str) -> int:
     """At the end of a request: one event per person read (or refused) by someone else."""
     journal = policy.journal
+    if not policy.principal.is_authenticated:
+        # Nobody to name and nothing read: the policy logs the refusal. Writing events here
+        # would let anyone without a token append to the trail and queue on its lock.
+        return 0
     events: list[AuditEvent] = []
     for person_id in sorted(set(journal.read) | set(journal.refused)):
         if person_id in journal.audited or _is_own_record(policy, person_id):
@@ -155,6 +190,7 @@ async def record_reads(uow: UnitOfWork, policy: AccessPolicy, operation: str) ->
                              categories=read, refused=refused, outcome=outcome, rule=rule))
     if events:
         async with uow.begin() as tx:
+            await _break_glass_reasons(tx.session, policy, events)
             await append_events(tx.session, events)
     journal.audited.update(event.person_id for event in events if event.person_id)
     return len(events)
@@ -169,7 +205,15 @@ class ChainReport:
 
 
 async def verify_chain(session: AsyncSession) -> ChainReport:
-    """Walk the chain in order; the first event that does not fit is reported."""
+    """Walk the chain in order; the first event that does not fit is reported.
+
+    The head is read first: events appended while the walk runs (the app keeps working) come
+    after it and must still chain on, but are not "missing from the end".
+    """
+    head = await session.get(AuditChainHead, 1)
+    # Where the head says the trail ended when verification started (no head: no events).
+    end_id = head.last_event_id if head is not None else None
+    reached_end = head is None or not head.event_count
     previous = ""
     count = 0
     last_id: int | None = None
@@ -183,8 +227,15 @@ async def verify_chain(session: AsyncSession) -> ChainReport:
             return ChainReport(False, count, event.id, "its content was changed")
         previous = event.hash
         last_id = event.id
-    head = await session.get(AuditChainHead, 1)
-    if head is not None and (head.last_hash != previous or head.event_count != count):
-        return ChainReport(False, count, head.last_event_id or last_id,
+        if head is not None and event.id == end_id:
+            if head.last_hash != event.hash or head.event_count != count:
+                return ChainReport(False, count, event.id,
+                                   "does not match the end of the trail recorded in its head")
+            reached_end = True
+    if head is None and count:
+        return ChainReport(False, count, last_id,
+                           "ends the trail, but the record of where the trail ends was deleted")
+    if not reached_end:
+        return ChainReport(False, count, end_id,
                            "events are missing from the end of the trail")
     return ChainReport(True, count)

@@ -1,29 +1,69 @@
 """Hook specifications: how plugins extend Recovery Hub without touching core.
 
-Plugins implement these with ``@hookimpl`` (``from core.hookspecs import hookimpl``). Hooks
-are called with keyword arguments only; a spec may gain arguments, never lose them. Hooks that
-register things return lists (or mappings); the host merges them and refuses duplicates at
-start-up with an error naming both plugins. Every hook is documented in docs/plugins.md.
+Plugins implement these with ``@hookimpl`` (``from core.hookspecs import hookimpl``). Hooks are
+called with keyword arguments only; a spec may gain arguments, never lose them, and an
+implementation may take any subset of a spec's arguments. Hooks that register things return
+lists (or mappings); the host merges them and refuses duplicates at start-up with an error
+naming both plugins. Registration hooks run once, at start-up — never per request.
+
+Every hook is documented, with an example, in docs/plugins.md; tests/test_plugin_docs.py fails
+when one is not.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any
+
 import pluggy
 
-from .permissions import Role
+if TYPE_CHECKING:
+    import argparse
 
-__all__ = ["PROJECT", "hookimpl", "hookspec"]
+    from .approvals import ApprovalStep, ItemProblem
+    from .events import (
+        BudgetRequestApproved,
+        BudgetRequestRejected,
+        BudgetRequestSubmitted,
+        BudgetRequestWithdrawn,
+        ConsentGranted,
+        ConsentRevoked,
+        GoalCompleted,
+    )
+    from .models import Budget, BudgetRequest
+    from .permissions import AccessRules, Role
+    from .plugin_config import PluginConfig
+    from .unit_of_work import UnitOfWork
+
+__all__ = ["PROJECT", "FieldContribution", "hookimpl", "hookspec"]
 
 PROJECT = "recovery_hub"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
+class FieldContribution:
+    """A field a plugin adds to a core GraphQL type, e.g. ``coreArts`` on ``Person``.
+
+    ``field`` is a ``strawberry.field(...)`` with a resolver; on a type that holds a person's
+    data it must carry a data category (``schema.guards.data(category)``), or start-up fails.
+    """
+
+    def __init__(self, on: str, name: str, field: Any) -> None:
+        self.on = on  # the GraphQL type name: "Person", "RecoveryGoal", "BudgetRequest", ...
+        self.name = name  # the GraphQL field name, camelCase
+        self.field = field
+
+
+# --- access: categories and roles -----------------------------------------------------------
+
+
 @hookspec
 def register_data_categories() -> dict[str, str]:  # type: ignore[empty-body]
     """Add data categories: ``{name: what it means, in words a person reads}``.
 
-    Core's categories (identity, contact, recovery_plan, budget, ...) always exist.
+    Core's categories (identity, contact, recovery_plan, budget, ...) always exist; declaring
+    one of them again, or one another plugin declared, stops start-up.
     """
 
 
@@ -32,5 +72,136 @@ def register_roles() -> list[Role]:  # type: ignore[empty-body]
     """Declare roles staff can hold, with what each may do per data category.
 
     Name roles ``<plugin>.<role>``. A role claiming a category that does not exist stops
-    start-up with an error naming the plugin.
+    start-up with an error naming the plugin. Roles only ever act inside the policy engine's
+    checks (care relationship, legal basis, consent): a role cannot widen access past them.
     """
+
+
+# --- settings ----------------------------------------------------------------------------
+
+
+@hookspec
+def register_settings() -> type | None:  # type: ignore[empty-body]
+    """The plugin's settings: a dataclass whose fields all have defaults.
+
+    The table ``[plugins.<name>.settings]`` of plugins.toml is checked against it at start-up
+    (unknown keys, wrong types, and ``ValueError`` raised by ``__post_init__`` stop start-up
+    naming the file and the key). Hooks that take ``config`` read it back with
+    ``config.settings("<name>")``.
+    """
+
+
+# --- GraphQL --------------------------------------------------------------------------------
+
+
+@hookspec
+def register_types() -> list[type]:  # type: ignore[empty-body]
+    """Strawberry types to include in the schema. Their names must start with the plugin's
+    prefix (``CoreArtsSession``, ``ElftEligibility``)."""
+
+
+@hookspec
+def register_fields() -> list[FieldContribution]:  # type: ignore[empty-body]
+    """Fields to add to core types (``FieldContribution(on="Person", name="coreArts", ...)``).
+    Fields on a person's data need a data category; the policy engine enforces it."""
+
+
+@hookspec
+def register_queries() -> list[type]:  # type: ignore[empty-body]
+    """Strawberry types whose fields become top-level queries. Field names must start with
+    the plugin's prefix in camelCase (``elftCaseload``)."""
+
+
+@hookspec
+def register_mutations() -> list[type]:  # type: ignore[empty-body]
+    """Strawberry types whose fields become mutations, named with the plugin's prefix."""
+
+
+# --- budgets --------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def approval_steps(  # type: ignore[empty-body]
+    request: BudgetRequest, budget: Budget, config: PluginConfig
+) -> list[ApprovalStep] | None:
+    """The sign-offs a budget request needs, decided when it is submitted.
+
+    The first plugin to return a list wins; core's default (one sign-off by any role that may
+    approve budgets) runs last. Each step is filled by a different person, never the requester.
+    """
+
+
+@hookspec
+def validate_budget_item(  # type: ignore[empty-body]
+    description: str, amount_pence: int, config: PluginConfig
+) -> list[ItemProblem] | None:
+    """Problems with one item of a budget request, e.g. a purchase a PHB may not fund.
+    Any problem refuses the request with the problem's code and message; nothing is saved."""
+
+
+# --- domain events, after commit ------------------------------------------------------------
+
+
+@hookspec
+def goal_completed(event: GoalCompleted, uow: UnitOfWork) -> Awaitable[None] | None:
+    """A recovery goal was completed. Runs after the commit; may return an awaitable."""
+
+
+@hookspec
+def budget_request_submitted(
+    event: BudgetRequestSubmitted, uow: UnitOfWork
+) -> Awaitable[None] | None:
+    """A budget request was submitted for sign-off."""
+
+
+@hookspec
+def budget_request_approved(
+    event: BudgetRequestApproved, uow: UnitOfWork
+) -> Awaitable[None] | None:
+    """A budget request got its last sign-off; its money is reserved in the funding pot."""
+
+
+@hookspec
+def budget_request_rejected(
+    event: BudgetRequestRejected, uow: UnitOfWork
+) -> Awaitable[None] | None:
+    """A budget request was refused."""
+
+
+@hookspec
+def budget_request_withdrawn(
+    event: BudgetRequestWithdrawn, uow: UnitOfWork
+) -> Awaitable[None] | None:
+    """A budget request was withdrawn; any reservation went back to the pot."""
+
+
+@hookspec
+def consent_granted(event: ConsentGranted, uow: UnitOfWork) -> Awaitable[None] | None:
+    """A person (or staff on their behalf) granted a consent."""
+
+
+@hookspec
+def consent_revoked(event: ConsentRevoked, uow: UnitOfWork) -> Awaitable[None] | None:
+    """A consent was revoked; access already ended with the commit."""
+
+
+# --- operations -----------------------------------------------------------------------------
+
+
+@hookspec
+def register_commands(subparsers: argparse._SubParsersAction[Any], config: PluginConfig) -> None:
+    """Add ``recovery-hub`` sub-commands. Set ``handler=fn(args, settings) -> int`` with
+    ``set_defaults`` on each parser you add."""
+
+
+@hookspec
+def load_demo_data(  # type: ignore[empty-body]
+    uow: UnitOfWork, rules: AccessRules, config: PluginConfig
+) -> Awaitable[None] | None:
+    """Add the plugin's demo data after core's (``recovery-hub demo load``)."""
+
+
+@hookspec
+def migration_directories() -> list[str]:  # type: ignore[empty-body]
+    """Alembic version directories for the plugin's own tables. A plugin never alters core
+    tables; its first revision's ``depends_on`` names core's latest revision."""

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .db import Database
 from .events import DomainEvent, EventDispatcher
+from .plugins import Plugins, load_plugins
 
 __all__ = ["Transaction", "UnitOfWork"]
 
@@ -24,11 +25,20 @@ class Transaction:
 
 
 class UnitOfWork:
-    """What services need from the platform: the database and where events go."""
+    """What services need from the platform: the database, where events go, and the plugins'
+    rules (approval steps, item checks)."""
 
-    def __init__(self, db: Database, events: EventDispatcher | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        events: EventDispatcher | None = None,
+        plugins: Plugins | None = None,
+    ) -> None:
         self.db = db
         self.events = events or EventDispatcher()
+        # Core's defaults alone unless the platform loaded plugins.
+        self.plugins = plugins or load_plugins(None, entries=[], entry_points=False)
+        self.events.subscribe(lambda event: self.plugins.dispatch(event, self))
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[Transaction]:

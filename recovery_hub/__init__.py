@@ -1,6 +1,2 @@
-"""The composition root: settings, ``create_app()`` and the CLI. Nothing imports it."""
-
-from .app import create_app
-from .settings import Settings
-
-__all__ = ["Settings", "create_app"]
+"""The composition root: settings, ``create_app()`` (recovery_hub.app) and the CLI
+(recovery_hub.cli). Nothing imports it."""

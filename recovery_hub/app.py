@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import strawberry
@@ -23,7 +24,7 @@ from auth.bearer import InvalidToken, authenticate
 from core.db import Database
 from core.events import EventDispatcher
 from core.permissions import AccessRules
-from core.plugins import access_rules, build_plugin_manager
+from core.plugins import Plugins, access_rules, load_plugins
 from core.unit_of_work import UnitOfWork
 from schema.build import SchemaLimits, build_schema
 from schema.context import Context
@@ -44,19 +45,25 @@ class Platform:
     uow: UnitOfWork
     schema: strawberry.Schema
     rules: AccessRules
+    plugins: Plugins
 
     @classmethod
     def build(cls, settings: Settings) -> Platform:
+        # Everything plugins contribute is collected here, once: requests never touch the
+        # plugin manager for set-up.
+        plugins = load_plugins(Path(settings.plugins_file))
+        rules = access_rules(plugins)
         db = Database(settings.database_url)
-        rules = access_rules(build_plugin_manager())
         return cls(
             rules=rules,
+            plugins=plugins,
             settings=settings,
             db=db,
-            uow=UnitOfWork(db, EventDispatcher()),
+            uow=UnitOfWork(db, EventDispatcher(), plugins),
             schema=build_schema(
                 development=settings.development,
                 rules=rules,
+                plugins=plugins,
                 limits=SchemaLimits(settings.max_depth, settings.max_aliases,
                                     settings.max_tokens),
             ),

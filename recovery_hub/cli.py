@@ -15,7 +15,8 @@ from auth.dev_tokens import issue_dev_token
 from core.db import Database
 from core.events import EventDispatcher
 from core.migrate import upgrade
-from core.plugins import access_rules, build_plugin_manager
+from core.permissions import ConfigurationError
+from core.plugins import Plugins, access_rules, load_plugins
 from core.services.accounts import principal_for_username
 from core.unit_of_work import UnitOfWork
 from schema.build import build_schema
@@ -69,8 +70,14 @@ def _demo_load(args: argparse.Namespace, settings: Settings) -> int:
                 print("The database is not empty: demo data loads only into an empty one.",
                       file=sys.stderr)
                 return 1
-            rules = access_rules(build_plugin_manager())
-            await load_demo(UnitOfWork(db, EventDispatcher()), rules)
+            plugins: Plugins = args.plugins
+            rules = access_rules(plugins)
+            uow = UnitOfWork(db, EventDispatcher(), plugins)
+            await load_demo(uow, rules)
+            for loading in plugins.hook.load_demo_data(uow=uow, rules=rules,
+                                                       config=plugins.config):
+                if loading is not None:
+                    await loading
             print("Demo data loaded.", file=sys.stderr)
             return 0
         finally:
@@ -141,13 +148,15 @@ def _audit_verify(_args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(run())
 
 
-def _schema_print(_args: argparse.Namespace, _settings: Settings) -> int:
-    rules = access_rules(build_plugin_manager())
-    print(build_schema(development=True, rules=rules).as_str())
+def _schema_print(args: argparse.Namespace, _settings: Settings) -> int:
+    plugins: Plugins = args.plugins
+    print(build_schema(development=True, rules=access_rules(plugins), plugins=plugins).as_str())
     return 0
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(plugins: Plugins | None = None) -> argparse.ArgumentParser:
+    """The command line: core's commands and the plugins' (``register_commands``)."""
+    plugins = plugins or load_plugins(None, entries=[], entry_points=False)
     parser = argparse.ArgumentParser(
         prog="recovery-hub",
         description="Recovery Hub: a GraphQL platform for recovery goals, Personal Health "
@@ -201,12 +210,36 @@ def _parser() -> argparse.ArgumentParser:
         "--dev accepts for this user (e.g. ngozi, belu, cc-amara).")
     token.add_argument("--as", dest="username", required=True, metavar="USER")
     token.set_defaults(handler=_token)
+    listing = commands.add_parser("plugins", help="installed plugins").add_subparsers(
+        dest="plugins_command", required=True, metavar="ACTION")
+    listing.add_parser(
+        "list", help="each plugin: where it came from, enabled or not, the hooks it implements",
+        description="List core's, the shipped and the installed plugins.").set_defaults(
+        handler=_plugins_list)
+    plugins.hook.register_commands(subparsers=commands, config=plugins.config)
+    parser.set_defaults(plugins=plugins)
     return parser
 
 
+def _plugins_list(args: argparse.Namespace, _settings: Settings) -> int:
+    plugins: Plugins = args.plugins
+    for name in plugins.names():
+        print(f"{name}  enabled  {plugins.origins.get(name, '')}")
+        print(f"    hooks: {', '.join(plugins.hooks_of(name)) or '(none)'}")
+    for name, origin in plugins.disabled.items():
+        print(f"{name}  disabled  {origin}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    return int(args.handler(args, Settings.from_env()))
+    settings = Settings.from_env()
+    try:
+        plugins = load_plugins(Path(settings.plugins_file))
+    except ConfigurationError as error:
+        print(f"recovery-hub: cannot start: {error}", file=sys.stderr)
+        return 2
+    args = _parser(plugins).parse_args(argv)
+    return int(args.handler(args, settings))
 
 
 if __name__ == "__main__":

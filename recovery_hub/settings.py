@@ -15,6 +15,7 @@ DEFAULT_DATABASE_URL = "sqlite:///var/recovery-hub.db"
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
+    plugins_file: str = "plugins.toml"
     development: bool = False
     # Signs development tokens. In development it defaults to one kept in var/dev-secret, so
     # that `recovery-hub token` and `recovery-hub serve` agree.
@@ -29,6 +30,7 @@ class Settings:
         env = os.environ
         settings = cls(
             database_url=env.get("RECOVERY_HUB_DATABASE_URL", DEFAULT_DATABASE_URL),
+            plugins_file=env.get("RECOVERY_HUB_PLUGINS_FILE", "plugins.toml"),
             development=env.get("RECOVERY_HUB_DEV", "").lower() in ("1", "true", "yes"),
             secret_key=env.get("RECOVERY_HUB_SECRET_KEY") or None,
         )
@@ -41,8 +43,13 @@ class Settings:
         if self.secret_key:
             return self.secret_key
         path = Path("var") / "dev-secret"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_hex(32))
-            path.chmod(0o600)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            # Created owner-only in one step; if two processes race, the first one wins.
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(descriptor, "w") as file:
+                file.write(secrets.token_hex(32))
         return path.read_text().strip()

@@ -22,10 +22,13 @@ from strawberry.types import ExecutionContext
 from strawberry.types.field import StrawberryField
 
 from core.permissions import AccessRules
+from core.plugins import Plugins
 
 from .audit import AuditReads
+from .composition import Contributions, collect_contributions, fields_added, merged_root
 from .errors import MaskUnexpectedErrors, is_expected
 from .guards import check_person_data_fields
+from .mutations.access import AccessMutations
 from .mutations.budgets import BudgetMutations
 from .mutations.consents import ConsentMutations
 from .mutations.goals import GoalMutations
@@ -90,14 +93,24 @@ class SchemaLimits:
 
 
 def build_schema(
-    *, development: bool, rules: AccessRules, limits: SchemaLimits | None = None
+    *,
+    development: bool,
+    rules: AccessRules,
+    plugins: Plugins | None = None,
+    limits: SchemaLimits | None = None,
 ) -> strawberry.Schema:
-    """The API schema. Production unless ``development``: no introspection, masked errors.
+    """The API schema, core's and the plugins'. Production unless ``development``: no
+    introspection, masked errors.
 
-    Built once at start-up; refuses a person's field without a known data category.
+    Built once at start-up; refuses a person's field without a known data category, and any
+    name two contributors share.
     """
     limits = limits or SchemaLimits()
-    mutation = merge_types("Mutation", (GoalMutations, BudgetMutations, ConsentMutations))
+    contributions = collect_contributions(plugins) if plugins else Contributions()
+    core_mutation = merge_types("Mutation", (GoalMutations, BudgetMutations, ConsentMutations,
+                                             AccessMutations))
+    query = merged_root("Query", Query, contributions.queries)
+    mutation = merged_root("Mutation", core_mutation, contributions.mutations)
     # Factories: Strawberry builds a fresh extension for each request.
     extensions: list[Callable[[], SchemaExtension]] = [
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
@@ -107,11 +120,13 @@ def build_schema(
     ]
     if not development:
         extensions += [DisableIntrospection, MaskUnexpectedErrors]
-    schema = _Schema(
-        query=Query,
-        mutation=mutation,
-        extensions=extensions,
-        config=StrawberryConfig(disable_field_suggestions=True),
-    )
-    check_person_data_fields(schema, set(rules.categories))
+    with fields_added(contributions.fields):
+        schema = _Schema(
+            query=query,
+            mutation=mutation,
+            types=contributions.types,
+            extensions=extensions,
+            config=StrawberryConfig(disable_field_suggestions=True),
+        )
+        check_person_data_fields(schema, set(rules.categories))
     return schema

@@ -18,6 +18,7 @@ import strawberry
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.relay.types import GlobalIDValueError
 from strawberry.types import ExecutionResult
 
 from core.errors import DomainError
@@ -73,11 +74,12 @@ async def attempt(
 
 
 def is_expected(error: GraphQLError) -> bool:
-    # Validation and parse errors have no original error; ours are PublicError.
+    # Validation and parse errors have no original error; ours are PublicError. A malformed
+    # global ID (``node(id: "garbage")``) is the client's mistake, not ours.
     return (
         error.original_error is None
         or isinstance(error, ExpectedError)
-        or isinstance(error.original_error, ExpectedError)
+        or isinstance(error.original_error, ExpectedError | GlobalIDValueError)
     )
 
 
@@ -92,6 +94,12 @@ class MaskUnexpectedErrors(SchemaExtension):
             result.errors = [self._mask(error) for error in result.errors]
 
     def _mask(self, error: GraphQLError) -> GraphQLError:
+        if isinstance(error.original_error, GlobalIDValueError):
+            # The client's mistake, but its message tells which type names exist.
+            return GraphQLError(
+                "No record with that ID was found.", nodes=error.nodes, source=error.source,
+                positions=error.positions, path=error.path, extensions={"code": "NOT_FOUND"},
+            )
         if is_expected(error):
             return error
         correlation_id = uuid.uuid4().hex[:16]

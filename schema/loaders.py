@@ -18,7 +18,16 @@ from strawberry.dataloader import DataLoader
 from core.models import BudgetRequest, Consent, ProgressNote, RecoveryGoal, StaffMember
 from core.paging import Page, pages_per_parent
 from core.policy import AccessPolicy
-from core.services import budget_requests, consents, funding, goals, organisations, people
+from core.services import (
+    budget_requests,
+    consents,
+    funding,
+    goals,
+    organisations,
+    people,
+    representatives,
+    restrictions,
+)
 
 __all__ = ["Loaders", "PageKey"]
 
@@ -57,16 +66,29 @@ class Loaders:
         self.budget = _by_id(lambda ids: funding.budgets_by_ids(s, p, ids))
         self.budget_request = _by_id(lambda ids: budget_requests.requests_by_ids(s, p, ids))
         self.consent = _by_id(lambda ids: consents.consents_by_ids(s, p, ids))
-        self.organisation = _by_id(lambda ids: organisations.organisations_by_ids(s, ids))
-        self.team = _by_id(lambda ids: organisations.teams_by_ids(s, ids))
-        self.staff_member = _by_id(self._staff_by_ids)
-        self.funding_pot = _by_id(lambda ids: funding.pots_by_ids(s, ids))
+        # Directory data (organisations, teams, staff, pot totals): no person's data, but
+        # only for signed-in principals.
+        self.organisation = self._directory(
+            lambda ids: organisations.organisations_by_ids(s, ids))
+        self.team = self._directory(lambda ids: organisations.teams_by_ids(s, ids))
+        self.staff_member = self._directory(self._staff_by_ids)
+        self.funding_pot = self._directory(lambda ids: funding.pots_by_ids(s, ids))
+        self.restriction = _by_id(lambda ids: restrictions.restrictions_by_ids(s, p, ids))
+        self.representative = _by_id(
+            lambda ids: representatives.representatives_by_ids(s, p, ids)
+        )
         self.goal_steps = _grouped(lambda ids: goals.steps_for_goals(s, p, ids))
         self.goal_history = _grouped(lambda ids: goals.status_history_for_goals(s, p, ids))
         self.budgets_of_person = _grouped(lambda ids: funding.budgets_for_people(s, p, ids))
         self.request_items = _grouped(lambda ids: budget_requests.items_for_requests(s, p, ids))
         self.request_approvals = _grouped(
             lambda ids: budget_requests.approvals_for_requests(s, p, ids)
+        )
+        self.restrictions_of_person = _grouped(
+            lambda ids: restrictions.restrictions_for_people(s, p, ids)
+        )
+        self.representatives_of_person = _grouped(
+            lambda ids: representatives.representatives_for_people(s, p, ids)
         )
         f = policy.person_filter
         self.goals_of_person = self._pages(
@@ -87,6 +109,16 @@ class Loaders:
             .join(RecoveryGoal, RecoveryGoal.id == ProgressNote.goal_id)
             .where(f(RecoveryGoal.person_id)),
         )
+
+    def _directory(
+        self, fetch: Callable[[Sequence[int]], Awaitable[dict[int, V]]]
+    ) -> DataLoader[int, V | None]:
+        async def signed_in_only(ids: Sequence[int]) -> dict[int, V]:
+            if not self._policy.principal.is_authenticated:
+                return {}
+            return await fetch(ids)
+
+        return _by_id(signed_in_only)
 
     async def _staff_by_ids(self, ids: Sequence[int]) -> dict[int, StaffMember]:
         # Staff names and job titles are directory data, shown on a person's own record.

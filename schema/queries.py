@@ -13,6 +13,7 @@ from core.models import Person as PersonRow
 from core.paging import Page, page
 from core.principal import PrincipalKind
 from core.services.people import get_person, readable_people_statement
+from core.services.representatives import people_represented
 
 from .context import Context
 from .errors import PublicError
@@ -39,6 +40,9 @@ class Viewer:
     person: Person | None = strawberry.field(description="Set when a person is signed in.")
     staff_member: StaffMember | None = strawberry.field(description="Set for staff.")
     teams: list[TeamRole]
+    representing: list[Person] = strawberry.field(
+        description="For a carer or representative: the people they act for now."
+    )
 
 
 @strawberry.input(description="Narrow a list of people.")
@@ -72,6 +76,9 @@ class Query:
             else None
         )
         teams = await ctx.loaders.team.load_many(list(principal.team_ids))
+        represented = await people_represented(ctx.session, ctx.policy)
+        for someone in represented:
+            ctx.loaders.person.prime(someone.id, someone)
         return Viewer(
             kind=principal.kind,
             username=principal.username,
@@ -81,6 +88,7 @@ class Query:
                 TeamRole(team=team, roles=sorted(member.roles))  # type: ignore[arg-type]
                 for team, member in zip(teams, principal.teams, strict=True)
             ],
+            representing=represented,  # type: ignore[arg-type]
         )
 
     @strawberry.field(description="One person. NOT_FOUND unless you may see them.")
@@ -107,12 +115,15 @@ class Query:
         size, after_id = window(first, after)
         statement = readable_people_statement(ctx.policy)
         if filter is not None and filter.search and filter.search.strip():
-            pattern = f"%{filter.search.strip().lower()}%"
+            # What a person typed is literal text: "%" and "_" are not wildcards.
+            typed = filter.search.strip().lower()
+            escaped = typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            pattern = f"%{escaped}%"
             statement = statement.where(
                 or_(
-                    func.lower(PersonRow.given_name).like(pattern),
-                    func.lower(PersonRow.family_name).like(pattern),
-                    func.lower(PersonRow.preferred_name).like(pattern),
+                    func.lower(PersonRow.given_name).like(pattern, escape="\\"),
+                    func.lower(PersonRow.family_name).like(pattern, escape="\\"),
+                    func.lower(PersonRow.preferred_name).like(pattern, escape="\\"),
                 )
             )
         found = await page(ctx.session, statement, PersonRow.id, first=size, after=after_id)

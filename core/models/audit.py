@@ -32,7 +32,7 @@ class AuditEvent(IdPK, Base):
     person_id: Mapped[int | None] = mapped_column(id_type)
     categories: Mapped[list[str]] = mapped_column(JSON, default=list)
     operation: Mapped[str] = mapped_column(String(100))
-    outcome: Mapped[str] = mapped_column(String(20))  # allowed | denied
+    outcome: Mapped[str] = mapped_column(String(20))  # allowed | partly_refused | refused
     purpose: Mapped[str | None] = mapped_column(Text)
     actor_roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Categories asked for and refused (``categories`` holds those read or written).

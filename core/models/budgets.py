@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ._actor import RecordedBy
@@ -146,7 +146,8 @@ class BudgetRequest(IdPK, Timestamped, RecordedBy, Base):
     )
     purpose: Mapped[str] = mapped_column(Text)
     total_pence: Mapped[int] = mapped_column(BigInteger, default=0)
-    # How many distinct approvals the request needs, fixed when it is submitted.
+    # The sign-offs it needs (core.approvals.ApprovalStep as JSON), fixed when submitted.
+    approval_steps: Mapped[list[dict[str, object]] | None] = mapped_column(JSON)
     approvals_required: Mapped[int | None] = mapped_column()
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -180,6 +181,8 @@ class BudgetApproval(IdPK, Base):
     )
     team_id: Mapped[int] = mapped_column(id_type, ForeignKey("team.id", ondelete="RESTRICT"))
     decision: Mapped[ApprovalDecision] = mapped_column(enum_column_type(ApprovalDecision))
+    # Which approval step this sign-off filled (None for a rejection).
+    step: Mapped[str | None] = mapped_column(String(60))
     note: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

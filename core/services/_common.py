@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..errors import InvalidInput
 from ..policy import AccessPolicy
 
-__all__ = ["aware", "recorded_by", "required_text", "optional_text"]
+__all__ = ["aware", "chosen_categories", "recorded_by", "required_text", "optional_text"]
 
 
 def recorded_by(policy: AccessPolicy) -> dict[str, Any]:
@@ -46,3 +47,19 @@ def aware(value: dt.datetime | None, *, field: str) -> dt.datetime | None:
         raise InvalidInput("Give the time with its time zone, e.g. 2026-12-01T09:00:00Z.",
                            code="TIMEZONE_REQUIRED", field=field)
     return value.astimezone(dt.UTC)
+
+
+def chosen_categories(requested: Sequence[str], known: Iterable[str], *, none_chosen: str,
+                      field: str = "categories") -> list[str]:
+    """The data categories asked for, sorted and without repeats; refuses none or unknown."""
+    if not requested:
+        raise InvalidInput(none_chosen, code="NO_CATEGORIES", field=field)
+    known_names = frozenset(known)
+    unknown = sorted(set(requested) - known_names)
+    if unknown:
+        raise InvalidInput(
+            f"Unknown kind of information: {', '.join(unknown)}. "
+            f"Known kinds: {', '.join(sorted(known_names))}.",
+            code="UNKNOWN_CATEGORY", field=field,
+        )
+    return sorted(set(requested))

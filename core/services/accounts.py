@@ -7,11 +7,12 @@ from dataclasses import replace
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..errors import Conflict, Forbidden, InvalidInput
-from ..models import UserAccount
+from ..errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..models import Person, StaffMember, UserAccount
 from ..policy import AccessPolicy
 from ..principal import Principal, PrincipalKind
 from ..unit_of_work import UnitOfWork
+from ._common import optional_text
 from .organisations import staff_principal
 
 __all__ = ["create_account", "principal_for_account", "principal_for_username"]
@@ -39,8 +40,25 @@ async def create_account(
                            code="INVALID_USERNAME", field="username")
     account = UserAccount(username=username, person_id=person_id,
                           staff_member_id=staff_member_id, password_hash=password_hash,
-                          display_name=display_name)
+                          display_name=optional_text(display_name, field="displayName",
+                                                     what="a name", max_length=200))
     async with uow.begin() as tx:
+        if person_id is not None:
+            if await tx.session.get(Person, person_id) is None:
+                raise NotFound("person", field="personId")
+            if await tx.session.scalar(
+                select(UserAccount.id).where(UserAccount.person_id == person_id)
+            ):
+                raise Conflict("This person already has an account.",
+                               code="ALREADY_HAS_ACCOUNT", field="personId")
+        if staff_member_id is not None:
+            if await tx.session.get(StaffMember, staff_member_id) is None:
+                raise NotFound("staff member", field="staffMemberId")
+            if await tx.session.scalar(
+                select(UserAccount.id).where(UserAccount.staff_member_id == staff_member_id)
+            ):
+                raise Conflict("This staff member already has an account.",
+                               code="ALREADY_HAS_ACCOUNT", field="staffMemberId")
         if await tx.session.scalar(select(UserAccount.id).where(UserAccount.username == username)):
             raise Conflict("That username is taken.", code="USERNAME_TAKEN", field="username")
         tx.session.add(account)

@@ -20,8 +20,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..approvals import ApprovalStep
 from ..audit import record_access
 from ..categories import DataCategory
+from ..defaults import ONE_SIGN_OFF
 from ..errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
 from ..events import (
     BudgetRequestApproved,
@@ -65,7 +67,6 @@ __all__ = [
 
 CATEGORY = DataCategory.BUDGET
 S = BudgetRequestStatus
-DEFAULT_APPROVALS_REQUIRED = 1
 _OPEN_FOR_DECISION = (S.SUBMITTED, S.AWAITING_APPROVAL)
 
 
@@ -132,6 +133,11 @@ async def create_request(
         )
         for i, item in enumerate(items)
     ]
+    for i, (description, amount, _) in enumerate(parsed):
+        problems = uow.plugins.item_problems(description, amount)
+        if problems:  # e.g. a purchase a PHB may not fund
+            raise InvalidInput(problems[0].message, code=problems[0].code,
+                               field=f"items.{i}.description")
     async with uow.begin() as tx:
         budget = await tx.session.get(Budget, budget_id)
         if budget is None:
@@ -176,7 +182,9 @@ async def submit_request(
                 f"only {Money(pot.available_pence)} left.",
                 code="POT_EXHAUSTED", field="requestId",
             )
-        request.approvals_required = DEFAULT_APPROVALS_REQUIRED
+        steps = uow.plugins.approval_steps(request, budget)
+        request.approval_steps = [step.as_json() for step in steps]
+        request.approvals_required = len(steps)
         request.submitted_at = policy.now
         await _audit(tx, policy, request, "submit_budget_request")
         tx.emit(BudgetRequestSubmitted(person_id=request.person_id, request_id=request.id))
@@ -186,7 +194,7 @@ async def submit_request(
 async def _decide(
     tx: Transaction, policy: AccessPolicy, request: BudgetRequest,
     decision: ApprovalDecision, note: str | None,
-) -> None:
+) -> BudgetApproval:
     staff_id = policy.principal.staff_member_id
     if staff_id is None:
         raise Forbidden("Only staff can approve or reject a budget request.")
@@ -202,9 +210,25 @@ async def _decide(
                        field="requestId")
     team = policy.acting_team(request.person_id)
     assert team is not None  # policy.require(APPROVE) passed through one of their teams
-    tx.session.add(BudgetApproval(request_id=request.id, staff_member_id=staff_id,
-                                  team_id=team.team_id, decision=decision, note=note,
-                                  decided_at=policy.now))
+    approval = BudgetApproval(request_id=request.id, staff_member_id=staff_id,
+                              team_id=team.team_id, decision=decision, note=note,
+                              decided_at=policy.now)
+    tx.session.add(approval)
+    return approval
+
+
+def _open_step(request: BudgetRequest, filled: set[str], roles: frozenset[str]) -> ApprovalStep:
+    """The first unfilled step this approver's roles may fill, or FORBIDDEN naming what is
+    needed."""
+    steps = [ApprovalStep.from_json(data) for data in request.approval_steps or []]
+    steps = steps or list(ONE_SIGN_OFF)
+    waiting = [step for step in steps if step.name not in filled]
+    for step in waiting:
+        if step.roles is None or step.roles & roles:
+            return step
+    needed = "; ".join(step.title for step in waiting)
+    raise Forbidden(f"Your role cannot give the sign-off this request still needs: {needed}.",
+                    code="WRONG_ROLE", field="requestId")
 
 
 async def approve_request(
@@ -216,12 +240,15 @@ async def approve_request(
         request = await _request_for(tx, policy, request_id, Action.APPROVE)
         if request.status not in _OPEN_FOR_DECISION:
             _move(tx, policy, request, _OPEN_FOR_DECISION, S.APPROVED)  # raises
-        await _decide(tx, policy, request, ApprovalDecision.APPROVED, note_text)
-        approvals = len(list(await tx.session.scalars(
-            select(BudgetApproval.id).where(BudgetApproval.request_id == request.id,
-                                            BudgetApproval.decision == ApprovalDecision.APPROVED)
-        )))
-        if approvals < (request.approvals_required or DEFAULT_APPROVALS_REQUIRED):
+        filled = set(await tx.session.scalars(
+            select(BudgetApproval.step).where(BudgetApproval.request_id == request.id,
+                                              BudgetApproval.decision == ApprovalDecision.APPROVED)
+        ))
+        team = policy.acting_team(request.person_id)
+        step = _open_step(request, {s for s in filled if s}, team.roles if team else frozenset())
+        approval = await _decide(tx, policy, request, ApprovalDecision.APPROVED, note_text)
+        approval.step = step.name
+        if len(filled) + 1 < (request.approvals_required or 1):
             if request.status is S.SUBMITTED:
                 _move(tx, policy, request, (S.SUBMITTED,), S.AWAITING_APPROVAL)
         else:

@@ -16,7 +16,7 @@ from ..audit import record_access
 from ..categories import DataCategory
 from ..errors import Conflict, InvalidInput, NotFound
 from ..events import ConsentGranted, ConsentRevoked
-from ..models import Consent, ConsentRecordedHow, Organisation, Team
+from ..models import Consent, ConsentRecordedHow, Organisation, Person, Team
 from ..policy import AccessPolicy, Action
 from ..principal import PrincipalKind
 from ..unit_of_work import UnitOfWork
@@ -82,6 +82,8 @@ async def grant_consent(
     async with uow.begin() as tx:
         await policy.require(tx.session, Action.CREATE, person_id, [DataCategory.CONSENT],
                              field="personId")
+        if await tx.session.get(Person, person_id) is None:  # the system passes any ID
+            raise NotFound("person", field="personId")
         if grantee_organisation_id is not None and await tx.session.get(
             Organisation, grantee_organisation_id
         ) is None:

@@ -73,6 +73,7 @@ def move_money(
                 f"The funding pot has {Money(pot.available_pence)} left, less than the "
                 f"{Money(amount_pence)} this needs.",
                 code="POT_EXHAUSTED",
+                field="requestId" if request_id is not None else None,
             )
         pot.committed_pence += amount_pence
         delta = -amount_pence

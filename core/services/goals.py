@@ -13,7 +13,14 @@ from ..audit import record_access
 from ..categories import DataCategory
 from ..errors import InvalidInput, InvalidTransition, NotFound
 from ..events import GoalCompleted
-from ..models import GoalStatus, GoalStatusChange, GoalStep, ProgressNote, RecoveryGoal
+from ..models import (
+    GoalStatus,
+    GoalStatusChange,
+    GoalStep,
+    Person,
+    ProgressNote,
+    RecoveryGoal,
+)
 from ..policy import AccessPolicy, Action
 from ..unit_of_work import Transaction, UnitOfWork
 from ._common import optional_text, recorded_by, required_text
@@ -98,6 +105,8 @@ async def create_goal(
     async with uow.begin() as tx:
         await policy.require(tx.session, Action.CREATE, person_id, [CATEGORY],
                              field="personId")
+        if await tx.session.get(Person, person_id) is None:  # the system passes any ID
+            raise NotFound("person", field="personId")
         tx.session.add(goal)
         await tx.session.flush()
         tx.session.add(GoalStatusChange(goal_id=goal.id, from_status=None,

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..errors import Forbidden, InvalidInput, NotFound
+from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..models import (
     DEFAULT_LEGAL_BASIS,
     CareBasis,
@@ -66,6 +66,11 @@ async def create_organisation(
         ods_code=optional_text(ods_code, field="odsCode", what="an ODS code", max_length=10),
     )
     async with uow.begin() as tx:
+        if organisation.ods_code is not None and await tx.session.scalar(
+            select(Organisation.id).where(Organisation.ods_code == organisation.ods_code)
+        ):
+            raise Conflict("An organisation with that ODS code already exists.",
+                           code="DUPLICATE_ODS_CODE", field="odsCode")
         tx.session.add(organisation)
     return organisation
 
@@ -105,6 +110,11 @@ async def add_staff_member(
         email=optional_text(email, field="email", what="an email address", max_length=254),
     )
     async with uow.begin() as tx:
+        if staff.email is not None and await tx.session.scalar(
+            select(StaffMember.id).where(StaffMember.email == staff.email)
+        ):
+            raise Conflict("A staff member with that email address already exists.",
+                           code="DUPLICATE_EMAIL", field="email")
         tx.session.add(staff)
     return staff
 
@@ -125,6 +135,12 @@ async def add_membership(
             raise NotFound("staff member", field="staffMemberId")
         if await tx.session.get(Team, team_id) is None:
             raise NotFound("team", field="teamId")
+        if await tx.session.scalar(
+            select(Membership.id).where(Membership.staff_member_id == staff_member_id,
+                                        Membership.team_id == team_id)
+        ):
+            raise Conflict("This staff member is already in that team.",
+                           code="ALREADY_MEMBER", field="teamId")
         tx.session.add(membership)
     return membership
 
@@ -163,7 +179,14 @@ async def end_care_relationship(
         relationship = await tx.session.get(CareRelationship, relationship_id)
         if relationship is None:
             raise NotFound("care relationship")
-        relationship.ends_at = at or policy.now
+        # Ending it again would move the end, and could give a team back lost access.
+        if relationship.ends_at is not None and relationship.ends_at <= policy.now:
+            raise Conflict("This care relationship has already ended.", code="ALREADY_ENDED")
+        ends_at = at or policy.now
+        if ends_at <= relationship.starts_at:
+            raise InvalidInput("A care relationship must end after it starts.",
+                               code="INVALID_PERIOD", field="at")
+        relationship.ends_at = ends_at
     return relationship
 
 

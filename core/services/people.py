@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit import record_access
 from ..categories import DataCategory
-from ..errors import Conflict, Forbidden, InvalidInput
+from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..models import Person
 from ..nhs_number import normalise_nhs_number
 from ..policy import AccessPolicy, Action
@@ -107,7 +107,9 @@ async def update_contact_details(
     """Change how the person likes to be called and contacted. ``None`` leaves a field as is."""
     async with uow.begin() as tx:
         await policy.require(tx.session, Action.UPDATE, person_id, [DataCategory.CONTACT])
-        person = await tx.session.get_one(Person, person_id)
+        person = await tx.session.get(Person, person_id)
+        if person is None:  # the system principal passes the policy for any ID
+            raise NotFound("person")
         if preferred_name is not None:
             person.preferred_name = optional_text(preferred_name, field="preferredName",
                                                   what="a preferred name", max_length=100)
@@ -135,7 +137,10 @@ def readable_people_statement(policy: AccessPolicy) -> Select[tuple[Person]]:
 
 async def get_person(session: AsyncSession, policy: AccessPolicy, person_id: int) -> Person:
     await policy.require(session, Action.READ, person_id)
-    return await session.get_one(Person, person_id)
+    person = await session.get(Person, person_id)
+    if person is None:  # the system principal passes the policy for any ID
+        raise NotFound("person")
+    return person
 
 
 async def people_by_ids(

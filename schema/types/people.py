@@ -22,6 +22,7 @@ from ._node import ModelNode
 from .access_log import AccessLogEntry
 
 if TYPE_CHECKING:
+    from .access import Representative, Restriction
     from .budgets import Budget, BudgetRequest
     from .consents import Consent
     from .goals import GoalStatus, RecoveryGoal
@@ -33,6 +34,8 @@ _GoalStatus = Annotated["GoalStatus", strawberry.lazy("schema.types.goals")]
 _Budget = Annotated["Budget", strawberry.lazy("schema.types.budgets")]
 _Request = Annotated["BudgetRequest", strawberry.lazy("schema.types.budgets")]
 _Consent = Annotated["Consent", strawberry.lazy("schema.types.consents")]
+_Restriction = Annotated["Restriction", strawberry.lazy("schema.types.access")]
+_Representative = Annotated["Representative", strawberry.lazy("schema.types.access")]
 
 
 @strawberry.type(description="A person whose recovery record this is.")
@@ -107,3 +110,14 @@ class Person(ModelNode, relay.Node):
         size, after_id = window(first, after)
         found = await info.context.loaders.consents_of_person.load((self.id, size, after_id))
         return connection(found, after_id)
+
+    @data(C.CONSENT, description="Categories withheld from direct-care teams, oldest first.")
+    async def restrictions(self: Any, info: Info[Context, None]) -> list[_Restriction] | None:
+        return await info.context.loaders.restrictions_of_person.load(self.id)
+
+    @data(C.CONSENT, description="Carers and others acting for the person, and invitations, "
+          "oldest first.")
+    async def representatives(
+        self: Any, info: Info[Context, None]
+    ) -> list[_Representative] | None:
+        return await info.context.loaders.representatives_of_person.load(self.id)

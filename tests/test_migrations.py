@@ -1,0 +1,102 @@
+"""The migrations build exactly the schema the models describe, on both backends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Column, MetaData, String, inspect
+from sqlalchemy.engine import Connection
+
+from core.db import Database
+from core.migrate import alembic_config, upgrade_async
+from core.models import Base
+
+
+def _differences(connection: Connection, metadata: MetaData = Base.metadata) -> list[Any]:
+    """What ``alembic revision --autogenerate`` would put in a new migration (the options of
+    core/migrations/env.py)."""
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, metadata))
+
+
+def _current_heads(connection: Connection) -> tuple[str, ...]:
+    return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
+
+
+def _structure(connection: Connection) -> dict[str, Any]:
+    """Tables, columns, indexes, keys and constraints, as the database reports them."""
+    inspector = inspect(connection)
+    structure: dict[str, Any] = {}
+    for table in sorted(inspector.get_table_names()):
+        structure[table] = {
+            "columns": [(c["name"], str(c["type"]), c["nullable"])
+                        for c in inspector.get_columns(table)],
+            "pk": inspector.get_pk_constraint(table),
+            "fks": sorted(inspector.get_foreign_keys(table), key=repr),
+            "indexes": sorted(inspector.get_indexes(table), key=repr),
+            "unique": sorted(inspector.get_unique_constraints(table), key=repr),
+            "checks": sorted(inspector.get_check_constraints(table), key=repr),
+        }
+    return structure
+
+
+async def test_migrated_schema_matches_the_models(database_url: str) -> None:
+    database = Database(database_url)
+    try:
+        async with database.engine.connect() as connection:
+            differences = await connection.run_sync(_differences)
+    finally:
+        await database.dispose()
+    assert differences == [], "\n".join(map(repr, differences))
+
+
+async def test_the_comparison_would_notice_a_difference(database_url: str) -> None:
+    """A model change without a migration is caught (so the test above is not vacuous)."""
+    changed = MetaData(naming_convention=Base.metadata.naming_convention)
+    for table in Base.metadata.sorted_tables:
+        table.to_metadata(changed)
+    changed.tables["person"].append_column(Column("favourite_colour", String(20)))
+    changed.tables["user_account"].c["username"].type = String(50)
+
+    database = Database(database_url)
+    try:
+        async with database.engine.connect() as connection:
+            differences = await connection.run_sync(_differences, changed)
+    finally:
+        await database.dispose()
+    # Column changes come as a list of changes per column.
+    flat = [change for d in differences for change in (d if isinstance(d, list) else [d])]
+    assert sorted((change[0], change[3]) for change in flat
+                  if change[0] == "modify_type") == [("modify_type", "username")]
+    added = [change[3].name for change in flat if change[0] == "add_column"]
+    assert added == ["favourite_colour"]
+
+
+async def test_database_is_at_the_head_revision(database_url: str) -> None:
+    heads = tuple(sorted(ScriptDirectory.from_config(alembic_config(database_url)).get_heads()))
+    assert len(heads) == 1, f"the migrations have branched: {heads}"
+    database = Database(database_url)
+    try:
+        async with database.engine.connect() as connection:
+            assert await connection.run_sync(_current_heads) == heads
+    finally:
+        await database.dispose()
+
+
+async def test_upgrading_again_changes_nothing(database_url: str) -> None:
+    database = Database(database_url)
+    try:
+        async with database.engine.connect() as connection:
+            before = await connection.run_sync(_structure)
+            heads_before = await connection.run_sync(_current_heads)
+        await upgrade_async(database_url)
+        async with database.engine.connect() as connection:
+            after = await connection.run_sync(_structure)
+            heads_after = await connection.run_sync(_current_heads)
+    finally:
+        await database.dispose()
+    assert heads_after == heads_before
+    assert after == before
