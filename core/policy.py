@@ -79,6 +79,8 @@ class PersonAccess:
     # no relationship at all: the rule that hides the person
     hidden_by: str | None = None
     break_glass: bool = False
+    # Actions an OAuth client's scopes took away, per category.
+    scoped_out: dict[str, frozenset[Action]] = field(default_factory=dict)
     # The team through which staff act, for approvals and the audit trail.
     team: TeamRoles | None = None
 
@@ -308,7 +310,11 @@ class AccessPolicy:
                rule: str) -> bool:
         """Add actions on a category, narrowed by the OAuth client's scopes if any."""
         if self.principal.scopes is not None:
-            actions &= actions_granted_by_scopes(self.principal.scopes, category)
+            allowed = actions & actions_granted_by_scopes(self.principal.scopes, category)
+            if actions - allowed:
+                access.scoped_out[category] = (access.scoped_out.get(category, frozenset())
+                                               | (actions - allowed))
+            actions = allowed
             if not actions:
                 access.rules.setdefault(category, "scope_not_granted")
                 return False
@@ -334,6 +340,8 @@ class AccessPolicy:
                 refusal = access.rules.get(category)
                 if refusal is None or category in access.actions:
                     refusal = f"no_{action.value}_permission"
+                if action in access.scoped_out.get(category, frozenset()):
+                    refusal = "scope_not_granted"
                 if category not in self.rules.categories:
                     refusal = "unknown_category"
                 return Decision(False, refusal, category)
