@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
+
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..errors import InvalidInput
 from ..policy import AccessPolicy
 
-__all__ = ["aware", "chosen_categories", "recorded_by", "required_text", "optional_text"]
+__all__ = [
+    "aware",
+    "chosen_categories",
+    "grouped_by",
+    "optional_text",
+    "recorded_by",
+    "required_text",
+]
 
 
 def recorded_by(policy: AccessPolicy) -> dict[str, Any]:
@@ -63,3 +74,13 @@ def chosen_categories(requested: Sequence[str], known: Iterable[str], *, none_ch
             code="UNKNOWN_CATEGORY", field=field,
         )
     return sorted(set(requested))
+
+
+async def grouped_by(
+    session: AsyncSession, statement: Select[Any], key: Callable[[Any], int]
+) -> dict[int, list[Any]]:
+    """The rows of one statement, grouped by a parent id: batch readers for DataLoaders."""
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    for row in await session.scalars(statement):
+        grouped[key(row)].append(row)
+    return grouped

@@ -13,9 +13,9 @@ a request needs is fixed when it is submitted (one, unless a plugin's sign-off r
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,7 +47,7 @@ from ..models import (
 from ..money import Money, parse_pounds
 from ..policy import AccessPolicy, Action
 from ..unit_of_work import Transaction, UnitOfWork
-from ._common import optional_text, recorded_by, required_text
+from ._common import grouped_by, optional_text, recorded_by, required_text
 from .funding import lock_pot, move_money
 
 __all__ = [
@@ -352,33 +352,25 @@ async def requests_by_ids(
     return {row.id: row for row in await policy.readable(session, rows, CATEGORY)}
 
 
+async def _of_requests(
+    session: AsyncSession, policy: AccessPolicy, model: Any, request_ids: Sequence[int]
+) -> dict[int, list[Any]]:
+    """Rows hanging off readable requests, grouped by request, in one statement."""
+    return await grouped_by(session, select(model)
+                            .join(BudgetRequest, BudgetRequest.id == model.request_id)
+                            .where(model.request_id.in_(set(request_ids)),
+                                   policy.person_filter(BudgetRequest.person_id))
+                            .order_by(model.request_id, model.id),
+                            lambda row: row.request_id)
+
+
 async def items_for_requests(
     session: AsyncSession, policy: AccessPolicy, request_ids: Sequence[int]
 ) -> dict[int, list[BudgetItem]]:
-    rows = await session.scalars(
-        select(BudgetItem)
-        .join(BudgetRequest, BudgetRequest.id == BudgetItem.request_id)
-        .where(BudgetItem.request_id.in_(set(request_ids)),
-               policy.person_filter(BudgetRequest.person_id))
-        .order_by(BudgetItem.request_id, BudgetItem.id)
-    )
-    grouped: dict[int, list[BudgetItem]] = defaultdict(list)
-    for item in rows:
-        grouped[item.request_id].append(item)
-    return grouped
+    return await _of_requests(session, policy, BudgetItem, request_ids)
 
 
 async def approvals_for_requests(
     session: AsyncSession, policy: AccessPolicy, request_ids: Sequence[int]
 ) -> dict[int, list[BudgetApproval]]:
-    rows = await session.scalars(
-        select(BudgetApproval)
-        .join(BudgetRequest, BudgetRequest.id == BudgetApproval.request_id)
-        .where(BudgetApproval.request_id.in_(set(request_ids)),
-               policy.person_filter(BudgetRequest.person_id))
-        .order_by(BudgetApproval.request_id, BudgetApproval.id)
-    )
-    grouped: dict[int, list[BudgetApproval]] = defaultdict(list)
-    for approval in rows:
-        grouped[approval.request_id].append(approval)
-    return grouped
+    return await _of_requests(session, policy, BudgetApproval, request_ids)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +23,7 @@ from ..models import (
 )
 from ..policy import AccessPolicy, Action
 from ..unit_of_work import Transaction, UnitOfWork
-from ._common import optional_text, recorded_by, required_text
+from ._common import grouped_by, optional_text, recorded_by, required_text
 
 __all__ = [
     "add_step",
@@ -223,49 +223,32 @@ async def goals_by_ids(
     return {goal.id: goal for goal in await policy.readable(session, rows, CATEGORY)}
 
 
+async def _of_goals(
+    session: AsyncSession, policy: AccessPolicy, model: Any, goal_ids: Sequence[int],
+    order: Any,
+) -> dict[int, list[Any]]:
+    """Rows hanging off readable goals, grouped by goal, in one statement."""
+    return await grouped_by(session, select(model)
+                            .join(RecoveryGoal, RecoveryGoal.id == model.goal_id)
+                            .where(model.goal_id.in_(set(goal_ids)),
+                                   policy.person_filter(RecoveryGoal.person_id))
+                            .order_by(model.goal_id, order),
+                            lambda row: row.goal_id)
+
+
 async def steps_for_goals(
     session: AsyncSession, policy: AccessPolicy, goal_ids: Sequence[int]
 ) -> dict[int, list[GoalStep]]:
-    rows = await session.scalars(
-        select(GoalStep)
-        .join(RecoveryGoal, RecoveryGoal.id == GoalStep.goal_id)
-        .where(GoalStep.goal_id.in_(set(goal_ids)),
-               policy.person_filter(RecoveryGoal.person_id))
-        .order_by(GoalStep.goal_id, GoalStep.position)
-    )
-    grouped: dict[int, list[GoalStep]] = defaultdict(list)
-    for step in rows:
-        grouped[step.goal_id].append(step)
-    return grouped
+    return await _of_goals(session, policy, GoalStep, goal_ids, GoalStep.position)
 
 
 async def progress_notes_for_goals(
     session: AsyncSession, policy: AccessPolicy, goal_ids: Sequence[int]
 ) -> dict[int, list[ProgressNote]]:
-    rows = await session.scalars(
-        select(ProgressNote)
-        .join(RecoveryGoal, RecoveryGoal.id == ProgressNote.goal_id)
-        .where(ProgressNote.goal_id.in_(set(goal_ids)),
-               policy.person_filter(RecoveryGoal.person_id))
-        .order_by(ProgressNote.goal_id, ProgressNote.id)
-    )
-    grouped: dict[int, list[ProgressNote]] = defaultdict(list)
-    for note in rows:
-        grouped[note.goal_id].append(note)
-    return grouped
+    return await _of_goals(session, policy, ProgressNote, goal_ids, ProgressNote.id)
 
 
 async def status_history_for_goals(
     session: AsyncSession, policy: AccessPolicy, goal_ids: Sequence[int]
 ) -> dict[int, list[GoalStatusChange]]:
-    rows = await session.scalars(
-        select(GoalStatusChange)
-        .join(RecoveryGoal, RecoveryGoal.id == GoalStatusChange.goal_id)
-        .where(GoalStatusChange.goal_id.in_(set(goal_ids)),
-               policy.person_filter(RecoveryGoal.person_id))
-        .order_by(GoalStatusChange.goal_id, GoalStatusChange.id)
-    )
-    grouped: dict[int, list[GoalStatusChange]] = defaultdict(list)
-    for change in rows:
-        grouped[change.goal_id].append(change)
-    return grouped
+    return await _of_goals(session, policy, GoalStatusChange, goal_ids, GoalStatusChange.id)
