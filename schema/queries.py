@@ -92,7 +92,7 @@ class Query:
         )
 
     @strawberry.field(description="One person. NOT_FOUND unless you may see them.")
-    async def person(self, info: Info[Context, None], id: strawberry.ID) -> Person:
+    async def person(self, info: Info[Context, None], id: strawberry.ID) -> Person | None:
         ctx = info.context
         try:
             pk = decode_id(id, "Person", field="id")

@@ -135,7 +135,7 @@ async def test_another_person_cannot_see_it(world: World, client: GraphQLClient)
 
     result = await client.execute(query, {"id": gid("Person", world.ngozi)}, as_user="belu")
 
-    assert result.data is None
+    assert result.data == {"person": None}
     assert result.codes == ["NOT_FOUND"]
     # Belu's own log has Amara's read of her record, and nothing of Ngozi's.
     mine = await client.execute(MY_ACCESS_LOG, as_user="belu")

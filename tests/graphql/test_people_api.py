@@ -148,7 +148,7 @@ async def test_person_you_may_not_see_is_indistinguishable_from_none(
                                   as_user=user)
     missing = await client.execute(PERSON, {"id": gid("Person", UNKNOWN)}, as_user=user)
 
-    assert hidden.data is None
+    assert hidden.data == missing.data == {"person": None}
     error = _only_error(hidden)
     assert error["extensions"]["code"] == "NOT_FOUND"
     assert error["path"] == ["person"]
@@ -165,7 +165,7 @@ async def test_person_with_a_malformed_id_is_not_found(
 ) -> None:
     result = await client.execute(PERSON, {"id": value}, as_user="ngozi")
 
-    assert result.data is None
+    assert result.data == {"person": None}
     assert _only_error(result)["extensions"]["code"] == "NOT_FOUND"
 
 
