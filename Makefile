@@ -36,3 +36,32 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var/*.db var/*.db-*
+
+# Benchmarks (bench/, issue #8). `make bench-quick`: SQLite, small, under a minute, writes
+# bench/results.json and bench/quick-report/REPORT.md. `make bench`: borough scale on SQLite and
+# PostgreSQL (RECOVERY_HUB_BENCH_POSTGRES_URL, default postgres@127.0.0.1/recovery_hub_bench,
+# dropped and recreated), several minutes, writes bench/results.json and bench/REPORT.md;
+# RECOVERY_HUB_BENCH_NATIONAL=1 adds the national scale (500,000 people, PostgreSQL, slow).
+BENCH_STAMP := $(VENV)/.bench-installed
+COMMA := ,
+BENCH_SCALES := quick,borough$(if $(filter 1,$(RECOVERY_HUB_BENCH_NATIONAL)),$(COMMA)national)
+
+.PHONY: bench bench-quick bench-tools
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench]'
+	touch $(BENCH_STAMP)
+
+# wrk drives the HTTP runs; without it the benchmark falls back to its httpx driver.
+bench-tools:
+	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk) \
+		>/dev/null 2>&1 || echo "wrk not installed: HTTP runs use the httpx driver"
+
+bench-quick: $(BENCH_STAMP) bench-tools
+	mkdir -p var/bench
+	$(BIN)/python -m bench run --scales quick --backends sqlite --report-dir bench/quick-report
+
+bench: $(BENCH_STAMP) bench-tools
+	mkdir -p var/bench
+	$(BIN)/python -m bench run --scales $(BENCH_SCALES) --backends sqlite,postgres \
+		--report-dir bench

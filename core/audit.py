@@ -123,8 +123,11 @@ def _event(
 
 
 def _is_own_record(policy: AccessPolicy, person_id: int) -> bool:
+    """The person acting on their own record, themselves. An app acting for them is
+    audited: the person sees in their access log what each app read."""
     principal = policy.principal
-    return principal.kind is PrincipalKind.PERSON and principal.person_id == person_id
+    return (principal.kind is PrincipalKind.PERSON and principal.person_id == person_id
+            and principal.client_id is None)
 
 
 async def record_access(

@@ -12,13 +12,15 @@ when one is not.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 if TYPE_CHECKING:
     import argparse
+
+    from sqlalchemy.ext.asyncio import AsyncSession
 
     from .approvals import ApprovalStep, ItemProblem
     from .events import (
@@ -30,7 +32,8 @@ if TYPE_CHECKING:
         ConsentRevoked,
         GoalCompleted,
     )
-    from .models import Budget, BudgetRequest
+    from .identity_providers import IdentityProvider
+    from .models import Budget, BudgetItem, BudgetRequest
     from .permissions import AccessRules, Role
     from .plugin_config import PluginConfig
     from .unit_of_work import UnitOfWork
@@ -62,8 +65,9 @@ class FieldContribution:
 def register_data_categories() -> dict[str, str]:  # type: ignore[empty-body]
     """Add data categories: ``{name: what it means, in words a person reads}``.
 
-    Core's categories (identity, contact, recovery_plan, budget, ...) always exist; declaring
-    one of them again, or one another plugin declared, stops start-up.
+    Name them ``<plugin>.<category>``. Core's categories (identity, contact, recovery_plan,
+    budget, ...) always exist; declaring one of them again, or one another plugin declared,
+    stops start-up.
     """
 
 
@@ -122,12 +126,30 @@ def register_mutations() -> list[type]:  # type: ignore[empty-body]
 
 @hookspec(firstresult=True)
 def approval_steps(  # type: ignore[empty-body]
-    request: BudgetRequest, budget: Budget, config: PluginConfig
+    request: BudgetRequest, budget: Budget, items: Sequence[BudgetItem], config: PluginConfig
 ) -> list[ApprovalStep] | None:
     """The sign-offs a budget request needs, decided when it is submitted.
 
-    The first plugin to return a list wins; core's default (one sign-off by any role that may
-    approve budgets) runs last. Each step is filled by a different person, never the requester.
+    ``items`` are the request's items, in order. The first plugin to return a list wins;
+    core's default (one sign-off by any role that may approve budgets) runs last. Each step is
+    filled by a different person, never the requester.
+    """
+
+
+@hookspec
+def check_submission(  # type: ignore[empty-body]
+    request: BudgetRequest,
+    budget: Budget,
+    items: Sequence[BudgetItem],
+    session: AsyncSession,
+    config: PluginConfig,
+) -> Awaitable[list[ItemProblem] | None] | list[ItemProblem] | None:
+    """Problems that stop a draft request being submitted (e.g. no current eligibility
+    assessment), checked inside the submission's transaction after core's own checks.
+
+    ``session`` is that transaction's session (read with it, never commit);
+    ``request.submitted_at`` is the moment of submission. May return an awaitable. Any problem
+    refuses the submission with the first problem's code and message; nothing is saved.
     """
 
 
@@ -185,23 +207,43 @@ def consent_revoked(event: ConsentRevoked, uow: UnitOfWork) -> Awaitable[None] |
     """A consent was revoked; access already ended with the commit."""
 
 
+# --- signing in ----------------------------------------------------------------------------
+
+
+@hookspec
+def register_identity_providers(  # type: ignore[empty-body]
+    config: PluginConfig,
+) -> list[IdentityProvider]:
+    """Upstream OpenID Connect providers the sign-in page offers: NHS login for people, NHS
+    CIS2 for staff (core/identity_providers.py).
+
+    Each maps the upstream identity to a local account (e.g. by NHS number) or refuses. With
+    ``RECOVERY_HUB_PASSWORD_SIGN_IN=0`` they are the only way to sign in. Names are unique
+    across plugins; a duplicate stops start-up naming both plugins.
+    """
+
+
 # --- operations -----------------------------------------------------------------------------
 
 
 @hookspec
 def register_commands(subparsers: argparse._SubParsersAction[Any], config: PluginConfig) -> None:
     """Add ``recovery-hub`` sub-commands. Set ``handler=fn(args, settings) -> int`` with
-    ``set_defaults`` on each parser you add."""
+    ``set_defaults`` on each parser you add; a name core or another plugin uses stops start-up."""
 
 
 @hookspec
 def load_demo_data(  # type: ignore[empty-body]
     uow: UnitOfWork, rules: AccessRules, config: PluginConfig
 ) -> Awaitable[None] | None:
-    """Add the plugin's demo data after core's (``recovery-hub demo load``)."""
+    """Add the plugin's demo data (``recovery-hub demo load``): called once core's demo
+    organisations, staff, people, goals, consents and budgets exist, before core's demo budget
+    requests are made, so that a plugin's rules for submitting them can be met."""
 
 
 @hookspec
 def migration_directories() -> list[str]:  # type: ignore[empty-body]
-    """Alembic version directories for the plugin's own tables. A plugin never alters core
-    tables; its first revision's ``depends_on`` names core's latest revision."""
+    """Alembic version directories for the plugin's own tables, which ``recovery-hub db
+    upgrade`` runs (``core.migrate.upgrade(..., plugins=...)``). A plugin never alters core
+    tables; its revisions are a branch of their own (``branch_labels``) whose first revision
+    ``depends_on`` a core revision."""

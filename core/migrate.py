@@ -1,36 +1,63 @@
-"""Schema migrations (Alembic), run from code: ``recovery-hub db upgrade`` and the tests."""
+"""Schema migrations (Alembic), run from code: ``recovery-hub db upgrade`` and the tests.
+
+Core's revisions live in core/migrations/versions. Each enabled plugin may add version
+directories for its own tables (hook ``migration_directories``); a plugin's revisions form
+their own branch, whose first revision ``depends_on`` a core revision.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import os
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
+from alembic.util import CommandError
 
 from .db import normalise_database_url
+from .permissions import ConfigurationError
+
+if TYPE_CHECKING:
+    from .plugins import Plugins
 
 __all__ = ["alembic_config", "upgrade", "upgrade_async"]
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def alembic_config(database_url: str) -> Config:
+def alembic_config(database_url: str, extra_version_locations: Sequence[str] = ()) -> Config:
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     config.set_main_option("path_separator", "os")
-    config.set_main_option("version_locations", str(_MIGRATIONS / "versions"))
+    locations = [str(_MIGRATIONS / "versions"), *extra_version_locations]
+    config.set_main_option("version_locations", os.pathsep.join(locations))
     url = normalise_database_url(database_url).render_as_string(hide_password=False)
     # ConfigParser interpolation: a literal % in a password must be doubled.
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
 
-def upgrade(database_url: str, revision: str = "heads") -> None:
-    """Bring the database to the latest schema. Idempotent."""
-    command.upgrade(alembic_config(database_url), revision)
+def upgrade(database_url: str, revision: str = "heads", *, plugins: Plugins | None = None) -> None:
+    """Bring the database to the latest schema: core's and that of every enabled plugin with
+    migrations. Idempotent."""
+    locations = plugins.migration_directories() if plugins is not None else []
+    try:
+        command.upgrade(alembic_config(database_url, locations), revision)
+    except CommandError as error:
+        if "Can't locate revision" not in str(error):
+            raise
+        # A plugin that migrated this database was disabled or uninstalled since.
+        raise ConfigurationError(
+            f"the database was migrated by a plugin that is not enabled now ({error}); "
+            "enable that plugin in plugins.toml (or install it again) and upgrade again"
+        ) from None
 
 
-async def upgrade_async(database_url: str, revision: str = "heads") -> None:
+async def upgrade_async(
+    database_url: str, revision: str = "heads", *, plugins: Plugins | None = None
+) -> None:
     """``upgrade`` from inside a running event loop (Alembic's env runs its own loop)."""
-    await asyncio.to_thread(upgrade, database_url, revision)
+    await asyncio.to_thread(upgrade, database_url, revision, plugins=plugins)

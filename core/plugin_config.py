@@ -20,7 +20,24 @@ from typing import Any
 
 from .permissions import ConfigurationError
 
-__all__ = ["PluginConfig", "PluginEntry", "read_plugins_toml", "settings_from_table"]
+__all__ = [
+    "PluginConfig",
+    "PluginEntry",
+    "SettingError",
+    "read_plugins_toml",
+    "settings_from_table",
+]
+
+
+class SettingError(ValueError):
+    """Raised by a settings dataclass's ``__post_init__`` for a value out of range: start-up
+    stops with ``<file>: plugins.<name>.settings.<key>: expected <expected>, got <value>``."""
+
+    def __init__(self, key: str, expected: str, got: Any) -> None:
+        super().__init__(f"{key}: expected {expected}, got {got!r}")
+        self.key = key
+        self.expected = expected
+        self.got = got
 
 
 @dataclass(frozen=True)
@@ -87,6 +104,11 @@ def _type_name(expected: Any) -> str:
 def settings_from_table(path: Path | str, plugin: str, settings_class: type,
                         table: dict[str, Any]) -> Any:
     """Build the plugin's settings dataclass from its table, checking every key."""
+    if not dataclasses.is_dataclass(settings_class):
+        raise ConfigurationError(
+            f"plugin {plugin!r}: register_settings must return a dataclass, not "
+            f"{settings_class!r}"
+        )
     hints = typing.get_type_hints(settings_class)
     fields = {f.name for f in dataclasses.fields(settings_class)}
     for key, value in table.items():
@@ -101,8 +123,17 @@ def settings_from_table(path: Path | str, plugin: str, settings_class: type,
             )
     try:
         return settings_class(**table)
-    except ValueError as error:  # __post_init__ range checks name their setting
+    except SettingError as error:
+        raise ConfigurationError(
+            f"{path}: plugins.{plugin}.settings.{error.key}: expected {error.expected}, "
+            f"got {error.got!r}"
+        ) from None
+    except ValueError as error:  # other __post_init__ checks say what is wrong themselves
         raise ConfigurationError(f"{path}: plugins.{plugin}.settings: {error}") from None
+    except TypeError as error:  # a setting without a default, missing from the table
+        raise ConfigurationError(
+            f"{path}: plugins.{plugin}.settings: {error} (every setting needs a default)"
+        ) from None
 
 
 class PluginConfig:

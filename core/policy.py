@@ -12,7 +12,12 @@
   - consent-based organisations (voluntary sector, apps): only categories the person granted
     to that team or organisation, for now (consent active, not revoked, not expired).
   Break-glass gives read access only, and never past a restriction.
-* an **OAuth client** acting for any of these: its scopes narrow the result, never widen it.
+* an **OAuth client** acting for any of these: its scopes narrow the result, never widen it;
+  and, acting for the person or their representative (or for staff through an app that is not
+  their own organisation's), only the categories the person consented to that app using:
+  effective = policy ∩ scopes ∩ consent.
+* a **system integration** (OAuth client credentials): the categories and actions its
+  registration's scopes name, for any person; nothing an operator may do.
 
 The effective permission per person is computed in one batch (``prime``) and cached for the
 request, so every resolver and DataLoader reuses it. A person the principal may read nothing of
@@ -81,6 +86,8 @@ class PersonAccess:
     break_glass: bool = False
     # Actions an OAuth client's scopes took away, per category.
     scoped_out: dict[str, frozenset[Action]] = field(default_factory=dict)
+    # Categories the person has not consented to the OAuth client using.
+    unconsented: set[str] = field(default_factory=set)
     # The team through which staff act, for approvals and the audit trail.
     team: TeamRoles | None = None
 
@@ -143,6 +150,8 @@ class AccessPolicy:
         principal = self.principal
         if principal.kind is PrincipalKind.SYSTEM:
             return true()
+        if principal.kind is PrincipalKind.INTEGRATION:
+            return true() if principal.scopes else false()
         if principal.kind is PrincipalKind.PERSON and principal.person_id is not None:
             return person_id_column == principal.person_id
         if principal.kind is PrincipalKind.REPRESENTATIVE and principal.account_id:
@@ -209,6 +218,38 @@ class AccessPolicy:
         else:
             for pid in wanted:
                 self._people[pid] = self._simple_access(pid)
+        if self._client_needs_consent():
+            consented: dict[int, set[str]] = defaultdict(set)
+            for pid, categories in await session.execute(
+                select(Consent.person_id, Consent.categories).where(
+                    Consent.person_id.in_(wanted),
+                    Consent.grantee_client_id == self.principal.client_id,
+                    self._active_consent())):
+                consented[pid].update(categories)
+            for pid in wanted:
+                self._narrow_to_client_consent(self._people[pid], consented[pid])
+
+    def _client_needs_consent(self) -> bool:
+        """Whether the OAuth client acts only within the person's consent to it."""
+        principal = self.principal
+        if principal.client_id is None or principal.kind in (
+            PrincipalKind.SYSTEM, PrincipalKind.INTEGRATION, PrincipalKind.ANONYMOUS
+        ):
+            return False
+        # Staff using their own organisation's app act under the organisation's legal basis.
+        return not (principal.kind is PrincipalKind.STAFF
+                    and principal.client_organisation_id is not None
+                    and principal.client_organisation_id in {
+                        team.organisation_id for team in principal.teams})
+
+    @staticmethod
+    def _narrow_to_client_consent(access: PersonAccess, consented: set[str]) -> None:
+        for category in [c for c in access.actions if c not in consented]:
+            del access.actions[category]
+            access.unconsented.add(category)
+            access.rules[category] = "no_client_consent"
+        if not access.visible and access.hidden_by is None:
+            access.hidden_by = "no_client_consent"
 
     def _everything(self, pid: int, actions: frozenset[Action], rule: str) -> PersonAccess:
         access = PersonAccess(pid)
@@ -220,6 +261,13 @@ class AccessPolicy:
         principal = self.principal
         if principal.kind is PrincipalKind.SYSTEM:
             return self._everything(pid, frozenset(Action), "system")
+        if principal.kind is PrincipalKind.INTEGRATION:
+            if principal.scopes is None:  # never unscoped: that would be everything
+                return PersonAccess(pid, hidden_by="scope_not_granted")
+            access = self._everything(pid, frozenset(Action), "integration")
+            if not access.visible:
+                access.hidden_by = "scope_not_granted"
+            return access
         if principal.kind is PrincipalKind.PERSON and principal.person_id == pid:
             return self._everything(pid, _PERSON_ACTIONS, "self")
         hidden = "not_own_record" if principal.kind is PrincipalKind.PERSON else "unauthenticated"
@@ -342,6 +390,8 @@ class AccessPolicy:
                     refusal = f"no_{action.value}_permission"
                 if action in access.scoped_out.get(category, frozenset()):
                     refusal = "scope_not_granted"
+                if category in access.unconsented:
+                    refusal = "no_client_consent"
                 if category not in self.rules.categories:
                     refusal = "unknown_category"
                 return Decision(False, refusal, category)

@@ -14,6 +14,9 @@ class PrincipalKind(enum.StrEnum):
     STAFF = "staff"
     REPRESENTATIVE = "representative"  # a carer, attorney or nominee acting for people
     SYSTEM = "system"  # the CLI and start-up tasks: trusted code, not a user
+    # A partner's system through OAuth client credentials (e.g. a GP system feed): only what
+    # its registration allows, never the operator's powers.
+    INTEGRATION = "integration"
     ANONYMOUS = "anonymous"
 
 
@@ -39,6 +42,9 @@ class Principal:
     # Set when an OAuth client acts for the principal; its scopes narrow, never widen.
     client_id: str | None = None
     scopes: frozenset[str] | None = field(default=None)
+    # The organisation that registered the client, if any: staff using their own
+    # organisation's app act under its legal basis; any other app needs the person's consent.
+    client_organisation_id: int | None = None
 
     @classmethod
     def anonymous(cls) -> Principal:

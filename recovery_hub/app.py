@@ -20,7 +20,9 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
+from auth.adapter import audience_of, issuer_of
 from auth.bearer import InvalidToken, authenticate
+from auth.routes import oauth_routes
 from core.db import Database
 from core.events import EventDispatcher
 from core.permissions import AccessRules
@@ -31,7 +33,7 @@ from schema.context import Context
 
 from .settings import Settings
 
-__all__ = ["Platform", "create_app"]
+__all__ = ["Platform", "create_app", "load_demo_world"]
 
 log = logging.getLogger("recovery_hub")
 
@@ -48,10 +50,13 @@ class Platform:
     plugins: Plugins
 
     @classmethod
-    def build(cls, settings: Settings) -> Platform:
+    def build(cls, settings: Settings, plugins: Plugins | None = None) -> Platform:
+        """``plugins`` as loaded already (tests, recovery_hub.testing), else from
+        ``settings.plugins_file`` and the installed entry points."""
         # Everything plugins contribute is collected here, once: requests never touch the
         # plugin manager for set-up.
-        plugins = load_plugins(Path(settings.plugins_file))
+        if plugins is None:
+            plugins = load_plugins(Path(settings.plugins_file))
         rules = access_rules(plugins)
         db = Database(settings.database_url)
         return cls(
@@ -126,7 +131,9 @@ class _RequestScope:
 
         async with self.platform.db.read_session() as session:
             try:
-                principal = await authenticate(request, session, dev_secret=self.dev_secret)
+                principal = await authenticate(
+                    request, session, dev_secret=self.dev_secret,
+                    audience=audience_of(issuer_of(request, self.platform.settings.issuer)))
             except InvalidToken as error:
                 response = _error(401, "UNAUTHENTICATED", f"Not signed in: {error}.",
                                   {"WWW-Authenticate": 'Bearer error="invalid_token"'})
@@ -144,10 +151,21 @@ class _RequestScope:
                                  "query.")(scope, receive, send)
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
-    """The ASGI app: ``/graphql`` (POST, JSON) and ``/healthz``."""
+async def load_demo_world(uow: UnitOfWork, rules: AccessRules, plugins: Plugins) -> None:
+    """Core's demo data and each plugin's (hook ``load_demo_data``, which ``load_demo`` calls
+    once core's people, goals and budgets exist, before its budget requests are submitted)."""
+    from .demo import load_demo
+
+    assert uow.plugins is plugins, "the unit of work carries the plugins whose data loads"
+    await load_demo(uow, rules)
+
+
+def create_app(settings: Settings | None = None, *, plugins: Plugins | None = None) -> Starlette:
+    """The ASGI app: ``/graphql`` (POST, JSON), the OAuth 2 authorization server (``/oauth/*``,
+    ``/.well-known/oauth-authorization-server``) and ``/healthz``. A mistake in a plugin or in
+    plugins.toml raises ``ConfigurationError`` naming the plugin, the file or the key."""
     settings = settings or Settings.from_env()
-    platform = Platform.build(settings)
+    platform = Platform.build(settings, plugins)
 
     async def healthz(_request: Request) -> Response:
         async with platform.db.reading() as session:
@@ -162,6 +180,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(
         routes=[
             Route("/healthz", healthz),
+            *oauth_routes(platform.uow, platform.rules, platform.plugins,
+                          issuer=settings.issuer, password_sign_in=settings.password_sign_in),
             Route("/graphql", _RequestScope(_GraphQLApp(platform), platform),
                   methods=["GET", "POST"]),
         ],

@@ -21,6 +21,7 @@ from core.services.accounts import principal_for_username
 from core.unit_of_work import UnitOfWork
 from schema.build import build_schema
 
+from .oauth_commands import add_oauth_commands
 from .settings import Settings
 
 __all__ = ["main"]
@@ -50,15 +51,16 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
+def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     _ensure_sqlite_directory(settings.database_url)
-    upgrade(settings.database_url)
+    upgrade(settings.database_url, plugins=args.plugins)
     print("Database is up to date.", file=sys.stderr)
     return 0
 
 
 def _demo_load(args: argparse.Namespace, settings: Settings) -> int:
-    from .demo import demo_is_loaded, load_demo
+    from .app import load_demo_world
+    from .demo import demo_is_loaded
 
     async def run() -> int:
         db = Database(settings.database_url)
@@ -71,13 +73,8 @@ def _demo_load(args: argparse.Namespace, settings: Settings) -> int:
                       file=sys.stderr)
                 return 1
             plugins: Plugins = args.plugins
-            rules = access_rules(plugins)
-            uow = UnitOfWork(db, EventDispatcher(), plugins)
-            await load_demo(uow, rules)
-            for loading in plugins.hook.load_demo_data(uow=uow, rules=rules,
-                                                       config=plugins.config):
-                if loading is not None:
-                    await loading
+            await load_demo_world(UnitOfWork(db, EventDispatcher(), plugins),
+                                  access_rules(plugins), plugins)
             print("Demo data loaded.", file=sys.stderr)
             return 0
         finally:
@@ -210,13 +207,18 @@ def _parser(plugins: Plugins | None = None) -> argparse.ArgumentParser:
         "--dev accepts for this user (e.g. ngozi, belu, cc-amara).")
     token.add_argument("--as", dest="username", required=True, metavar="USER")
     token.set_defaults(handler=_token)
+    add_oauth_commands(commands)
     listing = commands.add_parser("plugins", help="installed plugins").add_subparsers(
         dest="plugins_command", required=True, metavar="ACTION")
     listing.add_parser(
         "list", help="each plugin: where it came from, enabled or not, the hooks it implements",
         description="List core's, the shipped and the installed plugins.").set_defaults(
         handler=_plugins_list)
-    plugins.hook.register_commands(subparsers=commands, config=plugins.config)
+    for name, register in plugins.callers("register_commands", subparsers=commands):
+        try:
+            register()
+        except argparse.ArgumentError as error:  # e.g. a command core or a plugin has
+            raise ConfigurationError(f"plugin {name!r}: {error}") from None
     parser.set_defaults(plugins=plugins)
     return parser
 
@@ -232,14 +234,19 @@ def _plugins_list(args: argparse.Namespace, _settings: Settings) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Exit 2, with a message on stderr, when a plugin or plugins.toml is wrong."""
     settings = Settings.from_env()
     try:
-        plugins = load_plugins(Path(settings.plugins_file))
+        parser = _parser(load_plugins(Path(settings.plugins_file)))
     except ConfigurationError as error:
         print(f"recovery-hub: cannot start: {error}", file=sys.stderr)
         return 2
-    args = _parser(plugins).parse_args(argv)
-    return int(args.handler(args, settings))
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args, settings))
+    except ConfigurationError as error:
+        print(f"recovery-hub: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

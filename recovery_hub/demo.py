@@ -20,6 +20,7 @@ from core.models import (
     Person,
     UserAccount,
 )
+from core.passwords import hash_password
 from core.permissions import AccessRules
 from core.policy import AccessPolicy
 from core.principal import Principal
@@ -36,7 +37,11 @@ from core.services.accounts import principal_for_username
 from core.services.budget_requests import ItemInput
 from core.unit_of_work import UnitOfWork
 
-__all__ = ["DEMO_USERS", "DemoUser", "demo_is_loaded", "load_demo"]
+__all__ = ["DEMO_PASSWORD", "DEMO_USERS", "DemoUser", "demo_is_loaded", "load_demo"]
+
+# Every demo account signs in with this password (the OAuth consent screen, README). Demo
+# data only: it is printed in the README.
+DEMO_PASSWORD = "recovery-hub-demo"
 
 
 @dataclass(frozen=True)
@@ -76,9 +81,12 @@ async def _as(db: Database, username: str, rules: AccessRules) -> AccessPolicy:
 async def load_demo(
     uow: UnitOfWork, rules: AccessRules, *, today: dt.date | None = None
 ) -> None:
-    """Load the demo organisations, staff, people, goals, budgets and consents."""
+    """Load the demo organisations, staff, people, goals, budgets and consents, then the
+    plugins' demo data (hook ``load_demo_data``, with ``uow.plugins``), then the requests."""
     system = AccessPolicy(Principal.system(), rules)
     today = today or dt.date.today()
+    # Hashed once (Argon2 is slow on purpose): the demo accounts share one password.
+    password_hash = hash_password(DEMO_PASSWORD)
     now = system.now
 
     async def org(name: str, kind: OrganisationKind, ods: str) -> int:
@@ -97,7 +105,7 @@ async def load_demo(
         await organisations.add_membership(uow, system, staff_member_id=member.id,
                                            team_id=team_id, roles=roles)
         await accounts.create_account(uow, system, username=username,
-                                      staff_member_id=member.id)
+                                      staff_member_id=member.id, password_hash=password_hash)
         return member.id
 
     gp = await org("Somerford Grove Practice", OrganisationKind.GP_PRACTICE, "F84001")
@@ -134,7 +142,8 @@ async def load_demo(
             uow, system, given_name=given, family_name=family, nhs_number=nhs,
             date_of_birth=today.replace(year=today.year - age, day=1), **contact,
         )
-        await accounts.create_account(uow, system, username=username, person_id=created.id)
+        await accounts.create_account(uow, system, username=username, person_id=created.id,
+                                      password_hash=password_hash)
         await organisations.start_care_relationship(
             uow, system, team_id=gp_team, person_id=created.id,
             basis=CareBasis.REGISTERED_PRACTICE, starts_at=now - dt.timedelta(days=3650))
@@ -222,29 +231,40 @@ async def load_demo(
                                                        purpose=purpose, items=items)
         return created.id
 
+    ngozi_budget = await budget(ngozi, PaymentRoute.NOTIONAL)
+    tomasz_budget = await budget(tomasz, PaymentRoute.DIRECT_PAYMENT)
+    belu_budget = await budget(belu, PaymentRoute.DIRECT_PAYMENT)
+    marcus_budget = await budget(marcus, PaymentRoute.DIRECT_PAYMENT)
+    aisha_budget = await budget(aisha, PaymentRoute.NOTIONAL)
+
+    # The plugins' demo data goes in now, before any request is submitted: a plugin may refuse
+    # a submission without its own records (ELFT: a current eligibility assessment).
+    for loading in uow.plugins.hook.load_demo_data(uow=uow, rules=rules,
+                                                   config=uow.plugins.config):
+        if loading is not None:
+            await loading
+
     james = await _as(uow.db, "lead-james", rules)
-    bat = await request(await budget(ngozi, PaymentRoute.NOTIONAL), "Table tennis at Core Arts",
+    bat = await request(ngozi_budget, "Table tennis at Core Arts",
                         [ItemInput("Table tennis bat and balls", "35.00", sport.id)])
     await budget_requests.submit_request(uow, amara, bat)
     await budget_requests.approve_request(uow, james, bat, note="Fits the plan.")
     await budget_requests.mark_delivered(uow, james, bat)
 
-    phone = await request(await budget(tomasz, PaymentRoute.DIRECT_PAYMENT), "Stay Connected",
+    phone = await request(tomasz_budget, "Stay Connected",
                           [ItemInput("Mobile phone", "120.00", connected.id),
                            ItemInput("12 months SIM card", "60.00", connected.id)])
     await budget_requests.submit_request(uow, amara, phone)
     await budget_requests.approve_request(uow, james, phone)
 
-    belu_phone = await request(await budget(belu, PaymentRoute.DIRECT_PAYMENT),
-                               "Stay Connected",
+    belu_phone = await request(belu_budget, "Stay Connected",
                                [ItemInput("SIM card, 12 months", "60.00", belu_connected.id)])
     await budget_requests.submit_request(uow, amara, belu_phone)
 
-    laptop = await request(await budget(marcus, PaymentRoute.DIRECT_PAYMENT),
-                           "A laptop to finish GCSE coursework",
+    laptop = await request(marcus_budget, "A laptop to finish GCSE coursework",
                            [ItemInput("Laptop", "600.00", gcse.id)])
     await budget_requests.submit_request(uow, amara, laptop)
 
-    await request(await budget(aisha, PaymentRoute.NOTIONAL), "African clothes-making course",
+    await request(aisha_budget, "African clothes-making course",
                   [ItemInput("12-week clothes-making course at Core Arts", "900.00",
                              sewing.id)])

@@ -21,6 +21,12 @@ class Settings:
     # that `recovery-hub token` and `recovery-hub serve` agree.
     secret_key: str | None = field(default=None, repr=False)
     request_timeout_seconds: float = 30.0
+    # Our public URL (https://...), the OAuth issuer; tokens are for <issuer>/graphql. By
+    # default each request's own origin: set it when behind a proxy or on several hosts.
+    issuer: str | None = None
+    # Local passwords on the sign-in page; off when only upstream identity providers (NHS
+    # login, NHS CIS2: plugin hook register_identity_providers) may be used.
+    password_sign_in: bool = True
     max_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 3000
@@ -33,6 +39,9 @@ class Settings:
             plugins_file=env.get("RECOVERY_HUB_PLUGINS_FILE", "plugins.toml"),
             development=env.get("RECOVERY_HUB_DEV", "").lower() in ("1", "true", "yes"),
             secret_key=env.get("RECOVERY_HUB_SECRET_KEY") or None,
+            issuer=env.get("RECOVERY_HUB_ISSUER") or None,
+            password_sign_in=env.get("RECOVERY_HUB_PASSWORD_SIGN_IN", "1").lower()
+            not in ("0", "false", "no"),
         )
         return replace(settings, **overrides)  # type: ignore[arg-type]
 

@@ -2,8 +2,9 @@
 
 Plugins contribute types, fields on core types, queries and mutations (core/hookspecs.py).
 Names carry the plugin's prefix — ``CoreArtsSession``, ``coreArtsSessions`` — and a clash
-stops start-up naming both contributors. Fields added to a person-data type get the policy
-engine's category check like core's own: ``check_person_data_fields`` runs on the result.
+stops start-up naming both contributors. A field added to a person-data type must declare a
+known data category (``schema.guards.data``): it gets the policy engine's check like core's
+own, and ``check_person_data_fields`` runs on the result as well.
 """
 
 from __future__ import annotations
@@ -15,14 +16,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import strawberry
-from strawberry.types.base import StrawberryObjectDefinition, has_object_definition
+from strawberry.types.base import (
+    StrawberryObjectDefinition,
+    StrawberryOptional,
+    has_object_definition,
+)
 from strawberry.types.field import StrawberryField
 from strawberry.utils.str_converters import to_camel_case, to_snake_case
 
 from core.hookspecs import FieldContribution
 from core.permissions import ConfigurationError
-from core.plugins import Plugins
+from core.plugins import Plugins, data_categories
 
+from .guards import CategoryGuard
 from .types.budgets import Budget, BudgetRequest, FundingPot
 from .types.consents import Consent
 from .types.goals import RecoveryGoal
@@ -59,8 +65,31 @@ def _definition(cls: type, plugin: str, what: str) -> StrawberryObjectDefinition
     return cls.__strawberry_definition__  # type: ignore[attr-defined,no-any-return]
 
 
+def _check_category(plugin: str, contribution: FieldContribution,
+                    categories: dict[str, str]) -> None:
+    """A field on a person's data declares a known category and can be null when refused."""
+    if not getattr(EXTENSIBLE_TYPES[contribution.on], "__person_data__", False):
+        return
+    where = f"plugin {plugin!r}: field {contribution.on}.{contribution.name}"
+    guards = [extension for extension in getattr(contribution.field, "extensions", [])
+              if isinstance(extension, CategoryGuard)]
+    if not guards:
+        raise ConfigurationError(
+            f"{where} is a person's data but has no data category; declare it with "
+            "schema.guards.data(<category>)"
+        )
+    if guards[0].category not in categories:
+        raise ConfigurationError(
+            f"{where} names unknown data category {guards[0].category!r}; known: "
+            f"{', '.join(sorted(categories))}"
+        )
+    if not isinstance(contribution.field.type, StrawberryOptional):
+        raise ConfigurationError(f"{where} must be nullable: a refused field is null")
+
+
 def collect_contributions(plugins: Plugins) -> Contributions:
     found = Contributions()
+    type_owners: dict[str, str] = {}
     for plugin, types in plugins.implementations("register_types"):
         for cls in types or []:
             name = _definition(cls, plugin, "type").name
@@ -68,6 +97,12 @@ def collect_contributions(plugins: Plugins) -> Contributions:
                 raise ConfigurationError(
                     f"plugin {plugin!r}: type {name!r} must start with {type_prefix(plugin)!r}"
                 )
+            if name in type_owners:
+                raise ConfigurationError(
+                    f"type {name!r} is contributed by both plugin {type_owners[name]!r} and "
+                    f"plugin {plugin!r}"
+                )
+            type_owners[name] = plugin
             found.types.append(cls)
     for hook, bucket in (("register_queries", found.queries),
                          ("register_mutations", found.mutations)):
@@ -81,6 +116,7 @@ def collect_contributions(plugins: Plugins) -> Contributions:
                             f"{to_camel_case(plugin)!r}"
                         )
                 bucket.append((plugin, cls))
+    categories = data_categories(plugins)
     for plugin, contributions in plugins.implementations("register_fields"):
         for contribution in contributions or []:
             if contribution.on not in EXTENSIBLE_TYPES:
@@ -93,6 +129,13 @@ def collect_contributions(plugins: Plugins) -> Contributions:
                     f"plugin {plugin!r}: field {contribution.on}.{contribution.name} must "
                     f"start with {to_camel_case(plugin)!r}"
                 )
+            if (not isinstance(contribution.field, StrawberryField)
+                    or contribution.field.base_resolver is None):
+                raise ConfigurationError(
+                    f"plugin {plugin!r}: field {contribution.on}.{contribution.name} must be "
+                    "a strawberry.field or schema.guards.data(...) with a resolver"
+                )
+            _check_category(plugin, contribution, categories)
             found.fields.append((plugin, contribution))
     return found
 

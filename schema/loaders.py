@@ -23,6 +23,7 @@ from core.services import (
     consents,
     funding,
     goals,
+    oauth,
     organisations,
     people,
     representatives,
@@ -66,6 +67,8 @@ class Loaders:
         self.budget = _by_id(lambda ids: funding.budgets_by_ids(s, p, ids))
         self.budget_request = _by_id(lambda ids: budget_requests.requests_by_ids(s, p, ids))
         self.consent = _by_id(lambda ids: consents.consents_by_ids(s, p, ids))
+        # The name a person knows an app by (consents to apps show it).
+        self.client_name = _by_id(lambda ids: oauth.client_names(s, ids))
         # Directory data (organisations, teams, staff, pot totals): no person's data, but
         # only for signed-in principals.
         self.organisation = self._directory(

@@ -25,7 +25,11 @@ from core.migrate import upgrade_async
 from core.models import Base
 from core.unit_of_work import UnitOfWork
 
-from .support.world import World, build_world
+from .support.plugin_tables import PLUGIN_TABLES
+from .support.world import PLUGINS, World, build_world
+
+# The fixtures plugin authors get (docs/plugins.md): recovery_hub_platform and its database.
+pytest_plugins = ["recovery_hub.testing"]
 
 DEFAULT_TEST_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -47,7 +51,7 @@ async def database_url(
     if request.param == "sqlite":
         path: Path = tmp_path_factory.mktemp("sqlite") / "recovery-hub.db"
         url = f"sqlite:///{path}"
-        await upgrade_async(url)
+        await upgrade_async(url, plugins=PLUGINS)
         yield url
         return
 
@@ -63,11 +67,35 @@ async def database_url(
     await admin.execute(f'CREATE DATABASE "{name}"')
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     try:
-        await upgrade_async(url)
+        await upgrade_async(url, plugins=PLUGINS)
         yield url
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+@pytest.fixture
+async def fresh_database_url(database_url: str, tmp_path: Path) -> AsyncIterator[str]:
+    """A new, empty database (not migrated) of the backend of ``database_url``, for one test
+    that migrates it itself; PostgreSQL's is dropped afterwards."""
+    if make_url(database_url).get_backend_name() == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    admin_url = _postgres_admin_url()
+    admin = await asyncpg.connect(await _asyncpg_dsn(admin_url), timeout=5)
+    name = f"recovery_hub_fresh_{uuid.uuid4().hex[:12]}"
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture
+def recovery_hub_database_url(fresh_database_url: str) -> str:
+    """recovery_hub.testing's platforms, on both backends here."""
+    return fresh_database_url
 
 
 @pytest.fixture(scope="session")
@@ -115,7 +143,7 @@ async def db(shared_database: Database) -> AsyncIterator[Database]:
     a few dozen rows: ~10 ms, where TRUNCATE costs ~0.3 s on PostgreSQL). Row IDs are not
     restarted, so no test may rely on a particular ID."""
     async with shared_database.engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
+        for table in [*reversed(PLUGIN_TABLES), *reversed(Base.metadata.sorted_tables)]:
             await connection.execute(delete(table))
     yield shared_database
 
@@ -175,7 +203,7 @@ async def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table: compare before and after to prove nothing changed."""
     result: dict[str, list[tuple[Any, ...]]] = {}
     async with db.reading() as session:
-        for table in Base.metadata.sorted_tables:
+        for table in [*Base.metadata.sorted_tables, *PLUGIN_TABLES]:
             rows = await session.execute(select(table))
             result[table.name] = sorted((tuple(row) for row in rows), key=repr)
     return result

@@ -6,10 +6,8 @@ import argparse
 import asyncio
 import os
 import stat
-import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
@@ -22,49 +20,10 @@ from recovery_hub.app import create_app
 from recovery_hub.cli import _parser
 from recovery_hub.demo import DEMO_USERS
 from recovery_hub.settings import Settings
+from tests.support.cli import EXECUTABLE, Cli
 
-EXECUTABLE = Path(sys.executable).parent / "recovery-hub"
 DEFAULT_TEST_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 IN_CI = os.environ.get("CI", "").lower() == "true"
-# Commands run side by side where they can, but no more at once than there are CPUs: each
-# one spends most of its time importing.
-_SLOTS = asyncio.Semaphore(os.cpu_count() or 2)
-
-
-@dataclass
-class Ran:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-class Cli:
-    """``recovery-hub`` in its own working directory, against one database."""
-
-    def __init__(self, cwd: Path, database_url: str) -> None:
-        self.cwd = cwd
-        self.database_url = database_url
-        self.env = {
-            name: value for name, value in os.environ.items()
-            if not name.startswith("RECOVERY_HUB_")
-        }
-        self.env["RECOVERY_HUB_DATABASE_URL"] = database_url
-
-    async def run(self, *args: str, timeout: float = 120) -> Ran:
-        async with _SLOTS:
-            process = await asyncio.create_subprocess_exec(
-                str(EXECUTABLE), *args, cwd=self.cwd, env=self.env,
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-            )
-            stdout, stderr = await asyncio.wait_for(process.communicate(), timeout)
-        assert process.returncode is not None
-        return Ran(process.returncode, stdout.decode(), stderr.decode())
-
-    async def ok(self, *args: str) -> Ran:
-        ran = await self.run(*args)
-        assert ran.returncode == 0, (args, ran.stderr)
-        assert "Traceback" not in ran.stderr
-        return ran
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from core.permissions import Action
 from core.policy import AccessPolicy
 from core.principal import Principal, PrincipalKind
 from core.scopes import actions_granted_by_scopes, parse_scope
-from core.services import accounts, consents, organisations
+from core.services import accounts, consents, oauth, organisations
 from tests.support.graphql import GraphQLClient, gid
 from tests.support.world import RULES, World
 
@@ -87,6 +87,14 @@ def test_smart_scopes_are_parsed_into_actions() -> None:
 
 
 async def test_an_app_acting_for_the_person_gets_no_more_than_its_scopes(world: World) -> None:
+    system = await world.policy("system")
+    await oauth.register_client(world.uow, system, name="Fitness", purpose="Steps",
+                                scopes=["patient/*.cruds"], redirect_uris=["https://f.test/cb"],
+                                client_id="fitness-app")
+    # What the person consented to the app using: the app's scopes narrow it further.
+    await consents.grant_consent(world.uow, await world.policy("ngozi"), person_id=world.ngozi,
+                                 categories=["recovery_plan", "wellbeing", "budget"],
+                                 purpose="Steps", grantee_client_id="fitness-app")
     person = Principal(PrincipalKind.PERSON, person_id=world.ngozi, client_id="fitness-app",
                        scopes=frozenset({"patient/recovery_plan.rs", "patient/wellbeing.cru"}))
     async with world.uow.db.reading() as session:
@@ -107,16 +115,19 @@ async def test_an_app_acting_for_the_person_gets_no_more_than_its_scopes(world: 
 async def test_staff_scopes_narrow_a_role_never_widen_it(world: World) -> None:
     async with world.uow.db.reading() as session:
         amara = (await world.policy("amara")).principal
+        # The trust's own app: staff act under the trust's legal basis, no consent needed.
         narrowed = AccessPolicy(dataclasses.replace(
-            amara, client_id="gp-feed", scopes=frozenset({"user/*.rs"})), RULES)
+            amara, client_id="gp-feed", scopes=frozenset({"user/*.rs"}),
+            client_organisation_id=world.trust), RULES)
         assert (await narrowed.decide(session, Action.READ, world.ngozi, ["contact"])).allowed
         assert not (await narrowed.decide(session, Action.UPDATE, world.ngozi,
                                           ["contact"])).allowed
         # A scope for something the role cannot do adds nothing.
         widened = AccessPolicy(dataclasses.replace(
-            amara, client_id="gp-feed", scopes=frozenset({"user/budget.cruds"})), RULES)
-        approve = await widened.decide(session, Action.APPROVE, world.ngozi, ["budget"])
-        assert not approve.allowed
+            amara, client_id="gp-feed", scopes=frozenset({"user/journal.cruds"}),
+            client_organisation_id=world.trust), RULES)
+        journal = await widened.decide(session, Action.READ, world.ngozi, ["journal"])
+        assert not journal.allowed
 
 
 async def test_every_refusal_is_logged_with_its_rule(

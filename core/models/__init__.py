@@ -7,7 +7,7 @@ from .access import (
     RepresentativeBasis,
     Restriction,
 )
-from .accounts import UserAccount
+from .accounts import LoginAttempt, SignInSession, UserAccount
 from .audit import AuditChainHead, AuditEvent
 from .base import Base, utcnow
 from .budgets import (
@@ -26,6 +26,7 @@ from .budgets import (
 from .care import CareBasis, CareRelationship
 from .consent import Consent, ConsentRecordedHow, ConsentStatus
 from .goals import GoalStatus, GoalStatusChange, GoalStep, ProgressNote, RecoveryGoal
+from .oauth import AuthorizationCode, OAuthClient, OAuthGrant, OAuthToken
 from .organisations import (
     DEFAULT_LEGAL_BASIS,
     LegalBasis,
@@ -42,6 +43,7 @@ __all__ = [
     "ApprovalDecision",
     "AuditChainHead",
     "AuditEvent",
+    "AuthorizationCode",
     "BreakGlassAccess",
     "Base",
     "Budget",
@@ -62,7 +64,11 @@ __all__ = [
     "GoalStep",
     "LedgerEntryKind",
     "LegalBasis",
+    "LoginAttempt",
     "Membership",
+    "OAuthClient",
+    "OAuthGrant",
+    "OAuthToken",
     "Organisation",
     "OrganisationKind",
     "PaymentRoute",
@@ -73,6 +79,7 @@ __all__ = [
     "RepresentativeAccess",
     "RepresentativeBasis",
     "Restriction",
+    "SignInSession",
     "StaffMember",
     "Team",
     "UserAccount",

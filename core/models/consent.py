@@ -50,7 +50,8 @@ class Consent(IdPK, Timestamped, RecordedBy, Base):
     grantee_team_id: Mapped[int | None] = mapped_column(
         id_type, ForeignKey("team.id", ondelete="CASCADE"), index=True
     )
-    # An OAuth client's client_id (the auth/ package owns the clients table).
+    # An OAuth client's client_id (core/models/oauth.py): a consent given on the consent
+    # screen, linked to its OAuthGrant.
     grantee_client_id: Mapped[str | None] = mapped_column(String(100), index=True)
     categories: Mapped[list[str]] = mapped_column(JSON)
     purpose: Mapped[str] = mapped_column(Text)

@@ -9,13 +9,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..models import Person, StaffMember, UserAccount
+from ..passwords import check_new_password, hash_password
 from ..policy import AccessPolicy
 from ..principal import Principal, PrincipalKind
 from ..unit_of_work import UnitOfWork
 from ._common import optional_text
 from .organisations import staff_principal
 
-__all__ = ["create_account", "principal_for_account", "principal_for_username"]
+__all__ = [
+    "create_account",
+    "principal_for_account",
+    "principal_for_username",
+    "set_password",
+]
 
 
 async def create_account(
@@ -62,6 +68,24 @@ async def create_account(
         if await tx.session.scalar(select(UserAccount.id).where(UserAccount.username == username)):
             raise Conflict("That username is taken.", code="USERNAME_TAKEN", field="username")
         tx.session.add(account)
+    return account
+
+
+async def set_password(
+    uow: UnitOfWork, policy: AccessPolicy, *, username: str, password: str
+) -> UserAccount:
+    """Give an account a password (Argon2id-hashed), replacing any it had."""
+    if policy.principal.kind is not PrincipalKind.SYSTEM:
+        raise Forbidden("Only an operator can set passwords.")
+    check_new_password(password)
+    password_hash = hash_password(password)
+    async with uow.begin() as tx:
+        account = await tx.session.scalar(
+            select(UserAccount).where(UserAccount.username == username.strip().lower())
+        )
+        if account is None:
+            raise NotFound("account", field="username")
+        account.password_hash = password_hash
     return account
 
 

@@ -182,10 +182,16 @@ async def submit_request(
                 f"only {Money(pot.available_pence)} left.",
                 code="POT_EXHAUSTED", field="requestId",
             )
-        steps = uow.plugins.approval_steps(request, budget)
+        request.submitted_at = policy.now
+        items = list(await tx.session.scalars(
+            select(BudgetItem).where(BudgetItem.request_id == request.id).order_by(BudgetItem.id)
+        ))
+        problems = await uow.plugins.submission_problems(request, budget, items, tx.session)
+        if problems:  # e.g. no current eligibility assessment
+            raise InvalidInput(problems[0].message, code=problems[0].code, field="requestId")
+        steps = uow.plugins.approval_steps(request, budget, items)
         request.approval_steps = [step.as_json() for step in steps]
         request.approvals_required = len(steps)
-        request.submitted_at = policy.now
         await _audit(tx, policy, request, "submit_budget_request")
         tx.emit(BudgetRequestSubmitted(person_id=request.person_id, request_id=request.id))
     return request

@@ -1,7 +1,9 @@
-"""Consents: a person lets an organisation or team use some categories of their data.
+"""Consents: a person lets an organisation, a team or an app (OAuth client) use some
+categories of their data.
 
 The person grants online; staff may record a consent given on paper, by phone or in person on
 the person's behalf (marked as such, and shown to the person). Revoking is effective at once.
+A consent to an app is made on the consent screen (auth/), with the OAuth grant it goes with.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from ..audit import record_access
 from ..categories import DataCategory
 from ..errors import Conflict, InvalidInput, NotFound
 from ..events import ConsentGranted, ConsentRevoked
-from ..models import Consent, ConsentRecordedHow, Organisation, Person, Team
+from ..models import Consent, ConsentRecordedHow, OAuthClient, Organisation, Person, Team
 from ..policy import AccessPolicy, Action
 from ..principal import PrincipalKind
 from ..unit_of_work import UnitOfWork
@@ -48,13 +50,15 @@ async def grant_consent(
     purpose: str,
     grantee_organisation_id: int | None = None,
     grantee_team_id: int | None = None,
+    grantee_client_id: str | None = None,
     valid_from: dt.datetime | None = None,
     valid_until: dt.datetime | None = None,
     recorded_how: ConsentRecordedHow | None = None,
 ) -> Consent:
     principal = policy.principal
-    if (grantee_organisation_id is None) == (grantee_team_id is None):
-        raise InvalidInput("Choose one organisation or one team to share with.",
+    grantees = (grantee_organisation_id, grantee_team_id, grantee_client_id)
+    if sum(grantee is not None for grantee in grantees) != 1:
+        raise InvalidInput("Choose one organisation, team or app to share with.",
                            code="INVALID_GRANTEE", field="grantee")
     chosen = _categories(categories, frozenset(policy.rules.categories))
     purpose_text = required_text(purpose, field="purpose",
@@ -76,7 +80,8 @@ async def grant_consent(
             raise InvalidInput("Only staff record consent given on paper or by phone.",
                                code="INVALID_RECORDED_HOW", field="recordedHow")
     consent = Consent(person_id=person_id, grantee_organisation_id=grantee_organisation_id,
-                      grantee_team_id=grantee_team_id, categories=chosen,
+                      grantee_team_id=grantee_team_id, grantee_client_id=grantee_client_id,
+                      categories=chosen,
                       purpose=purpose_text, valid_from=starts, valid_until=valid_until,
                       recorded_how=how, created_at=policy.now, **recorded_by(policy))
     async with uow.begin() as tx:
@@ -90,6 +95,11 @@ async def grant_consent(
             raise NotFound("organisation", field="granteeId")
         if grantee_team_id is not None and await tx.session.get(Team, grantee_team_id) is None:
             raise NotFound("team", field="granteeId")
+        if grantee_client_id is not None and await tx.session.scalar(
+            select(OAuthClient.id).where(OAuthClient.client_id == grantee_client_id,
+                                         OAuthClient.removed_at.is_(None))
+        ) is None:
+            raise NotFound("app", field="granteeId")
         tx.session.add(consent)
         await tx.session.flush()
         await record_access(tx.session, policy, person_id=person_id, operation="grant_consent",

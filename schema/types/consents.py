@@ -71,6 +71,17 @@ class Consent(ModelNode, relay.Node):
             return None
         return await info.context.loaders.team.load(self.grantee_team_id)
 
+    @data(C.CONSENT, description="The app it was given to (OAuth client ID), for a consent "
+          "given on the consent screen.")
+    def grantee_client_id(self: Any) -> str | None:
+        return self.grantee_client_id  # type: ignore[no-any-return]
+
+    @data(C.CONSENT, description="The name of the app it was given to: a connected app.")
+    async def grantee_client_name(self: Any, info: Info[Context, None]) -> str | None:
+        if self.grantee_client_id is None:
+            return None
+        return await info.context.loaders.client_name.load(self.grantee_client_id)
+
     @data(C.CONSENT, description="The staff member who recorded it, if not the person.")
     async def recorded_by(self: Any, info: Info[Context, None]) -> StaffMember | None:
         if self.by_staff_id is None:

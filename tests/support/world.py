@@ -13,10 +13,11 @@ from core.services import accounts, funding, organisations, people
 from core.services.accounts import principal_for_username
 from core.unit_of_work import UnitOfWork
 
-__all__ = ["RULES", "World", "build_world"]
+__all__ = ["PLUGINS", "RULES", "World", "build_world"]
 
-# The roles and categories of the partner plugins, as the app builds them at start-up.
-RULES = access_rules(build_plugin_manager())
+# The partner plugins, and their roles and categories, as the app builds them at start-up.
+PLUGINS = build_plugin_manager()
+RULES = access_rules(PLUGINS)
 
 
 @dataclass
