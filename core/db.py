@@ -112,11 +112,27 @@ class SerialSession(AsyncSession):
 class Database:
     """One engine per process, with separate session factories for reads and writes."""
 
-    def __init__(self, url: str | URL, *, echo: bool = False, pool_size: int = 10) -> None:
+    def __init__(
+        self,
+        url: str | URL,
+        *,
+        echo: bool = False,
+        pool_size: int = 10,
+        max_overflow: int | None = None,
+        pool_timeout: float = 30.0,
+    ) -> None:
+        """``max_overflow`` defaults to ``pool_size``. A request holds at most one connection
+        at a time (schema.context.Context.release_connection), so the pool bounds how many
+        requests a worker serves at once, never a deadlock."""
         self.url = normalise_database_url(url)
-        kwargs: dict[str, Any] = {"echo": echo}
+        kwargs: dict[str, Any] = {
+            "echo": echo,
+            "pool_size": pool_size,
+            "max_overflow": pool_size if max_overflow is None else max_overflow,
+            "pool_timeout": pool_timeout,
+        }
         if self.is_postgres:
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            kwargs["pool_pre_ping"] = True
         self.engine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)

@@ -16,4 +16,7 @@ class AuditReads(SchemaExtension):
         yield
         context = self.execution_context.context
         name = self.execution_context.operation_name or "anonymous operation"
+        # Give the read connection back before taking a write one: a request holding one
+        # connection while it waits for a second deadlocks the pool under load.
+        await context.release_connection()
         await record_reads(context.uow, context.policy, name)

@@ -43,6 +43,11 @@ class Context:
         return cls(uow=uow, session=session, principal=principal, policy=policy,
                    loaders=Loaders(session, policy), request=request)
 
+    async def release_connection(self) -> None:
+        """End the read transaction, returning its connection to the pool until the next
+        read. A request then holds at most one connection at a time."""
+        await self.session.commit()
+
     async def after_write(self) -> None:
         """Start a fresh read snapshot and forget cached rows after a mutation committed."""
         await self.session.commit()

@@ -65,6 +65,7 @@ async def attempt(
     context: Context, action: Callable[[], Awaitable[T]]
 ) -> tuple[T | None, list[UserError]]:
     """Run one use case: its result, or the user errors it raised (and nothing changed)."""
+    await context.release_connection()  # the use case takes its own (write) connection
     try:
         result = await action()
     except DomainError as error:
