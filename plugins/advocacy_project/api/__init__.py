@@ -1,0 +1,1 @@
+"""The Advocacy Project's GraphQL API."""
