@@ -374,6 +374,11 @@ class AccessPolicy:
 
     # --- questions ---------------------------------------------------------------------
 
+    def may_read_directory(self) -> bool:
+        """Organisations, teams, staff names and pot totals hold no person's data, but only
+        signed-in principals may list them."""
+        return self.principal.is_authenticated
+
     def known(self, person_id: int) -> PersonAccess | None:
         """The cached access to a person, if computed in this request."""
         return self._people.get(person_id)

@@ -117,7 +117,7 @@ class Loaders:
         self, fetch: Callable[[Sequence[int]], Awaitable[dict[int, V]]]
     ) -> DataLoader[int, V | None]:
         async def signed_in_only(ids: Sequence[int]) -> dict[int, V]:
-            if not self._policy.principal.is_authenticated:
+            if not self._policy.may_read_directory():
                 return {}
             return await fetch(ids)
 

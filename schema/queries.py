@@ -139,7 +139,7 @@ class Query:
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> relay.Connection[Organisation]:
         ctx = info.context
-        if not ctx.principal.is_authenticated:
+        if not ctx.policy.may_read_directory():
             return connection(Page([], False), None)
         size, after_id = window(first, after)
         found = await page(ctx.session, select(OrganisationRow), OrganisationRow.id,

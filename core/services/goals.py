@@ -33,7 +33,6 @@ __all__ = [
     "record_progress",
     "status_history_for_goals",
     "steps_for_goals",
-    "progress_notes_for_goals",
     "update_goal",
 ]
 
@@ -240,12 +239,6 @@ async def steps_for_goals(
     session: AsyncSession, policy: AccessPolicy, goal_ids: Sequence[int]
 ) -> dict[int, list[GoalStep]]:
     return await _of_goals(session, policy, GoalStep, goal_ids, GoalStep.position)
-
-
-async def progress_notes_for_goals(
-    session: AsyncSession, policy: AccessPolicy, goal_ids: Sequence[int]
-) -> dict[int, list[ProgressNote]]:
-    return await _of_goals(session, policy, ProgressNote, goal_ids, ProgressNote.id)
 
 
 async def status_history_for_goals(
