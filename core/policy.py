@@ -11,7 +11,8 @@
   - direct-care organisations (GP, trust): unless the person restricted that category;
   - consent-based organisations (voluntary sector, apps): only categories the person granted
     to that team or organisation, for now (consent active, not revoked, not expired).
-  Break-glass gives read access only, and never past a restriction.
+  Break-glass gives read access only, and never past a restriction. Some actions are for one
+  organisation alone (``require_acting_for``): only the holder of a funding pot pays from it.
 * an **OAuth client** acting for any of these: its scopes narrow the result, never widen it;
   and, acting for the person or their representative (or for staff through an app that is not
   their own organisation's), only the categories the person consented to that app using:
@@ -90,6 +91,9 @@ class PersonAccess:
     unconsented: set[str] = field(default_factory=set)
     # The team through which staff act, for approvals and the audit trail.
     team: TeamRoles | None = None
+    # For staff: what they may do per category acting for each organisation of theirs (the
+    # fund holder alone pays from a funding pot: ``require_acting_for``).
+    by_organisation: dict[tuple[int, str], frozenset[Action]] = field(default_factory=dict)
 
     @property
     def visible(self) -> bool:
@@ -341,7 +345,7 @@ class AccessPolicy:
                 else:
                     refusal = "no_consent"
                     continue
-                if self._grant(access, category, actions, rule):
+                if self._grant(access, category, actions, rule, team.organisation_id):
                     access.team = access.team or team
                     access.break_glass = access.break_glass or via_glass
             if category not in access.actions:
@@ -355,8 +359,9 @@ class AccessPolicy:
         return team_id == team.team_id or organisation_id == team.organisation_id
 
     def _grant(self, access: PersonAccess, category: str, actions: frozenset[Action],
-               rule: str) -> bool:
-        """Add actions on a category, narrowed by the OAuth client's scopes if any."""
+               rule: str, organisation_id: int | None = None) -> bool:
+        """Add actions on a category, narrowed by the OAuth client's scopes if any (for staff:
+        acting for the organisation of the team that gives them)."""
         if self.principal.scopes is not None:
             allowed = actions & actions_granted_by_scopes(self.principal.scopes, category)
             if actions - allowed:
@@ -370,6 +375,9 @@ class AccessPolicy:
             return False
         access.actions[category] = access.actions.get(category, frozenset()) | actions
         access.rules[category] = rule
+        if organisation_id is not None:
+            key = (organisation_id, category)
+            access.by_organisation[key] = access.by_organisation.get(key, frozenset()) | actions
         return True
 
     # --- questions ---------------------------------------------------------------------
@@ -440,6 +448,34 @@ class AccessPolicy:
             category = f" ({decision.category})" if decision.category else ""
             raise Forbidden(f"You may not {action.value} this {what}{category}.", field=field)
         raise NotFound(what, field=field)
+
+    async def require_acting_for(
+        self,
+        session: AsyncSession,
+        action: Action,
+        person_id: int,
+        category: str,
+        organisation_id: int,
+        *,
+        what: str,
+        field: str | None = None,
+        refusal: tuple[str, str],
+    ) -> Decision:
+        """Allow an action only to staff acting for one organisation (through one of its
+        teams), or the system; e.g. only the organisation that holds a funding pot pays from
+        it. Otherwise raise as ``require`` does, or ``Forbidden`` with ``refusal``
+        (code, message) when the principal may do it, but not for that organisation."""
+        decision = await self.require(session, action, person_id, [category], what=what,
+                                      field=field)
+        if self.principal.kind is PrincipalKind.SYSTEM:
+            return decision
+        if action in self._people[person_id].by_organisation.get((organisation_id, category),
+                                                                   frozenset()):
+            return decision
+        refused = Decision(False, "not_acting_for_organisation", category)
+        self.log_refusal(action, person_id, refused)
+        code, message = refusal
+        raise Forbidden(message, code=code, field=field)
 
     def renewed(self) -> AccessPolicy:
         """A policy for the rest of the request after a write: fresh facts, same journal."""

@@ -30,7 +30,7 @@ from core.services import (
     restrictions,
 )
 
-__all__ = ["Loaders", "PageKey"]
+__all__ = ["Loaders", "PageKey", "by_id_loader", "pages_loader"]
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -39,7 +39,12 @@ V = TypeVar("V")
 PageKey = tuple[int, int, int | None]
 
 
-def _by_id(fetch: Callable[[Sequence[K]], Awaitable[dict[K, V]]]) -> DataLoader[K, V | None]:
+def by_id_loader(
+    fetch: Callable[[Sequence[K]], Awaitable[dict[K, V]]],
+) -> DataLoader[K, V | None]:
+    """Rows by id from a batch reader; an id it does not return (missing, or not readable)
+    loads as None."""
+
     async def load(keys: list[K]) -> list[V | None]:
         found = await fetch(keys)
         return [found.get(key) for key in keys]
@@ -57,18 +62,41 @@ def _grouped(
     return DataLoader(load_fn=load)
 
 
+def pages_loader(
+    session: AsyncSession, parent_column: Any, statement: Select[Any]
+) -> DataLoader[PageKey, Page[Any]]:
+    """Pages of children per parent, in id order; keys asking for the same window share one
+    query. ``statement`` selects the child model, already narrowed by the policy's
+    ``person_filter``; each child's fields are then guarded by their data category."""
+    model = parent_column.class_
+
+    async def load(keys: list[PageKey]) -> list[Page[Any]]:
+        by_window: dict[tuple[int, int | None], list[int]] = defaultdict(list)
+        for parent_id, first, after in keys:
+            by_window[(first, after)].append(parent_id)
+        results: dict[PageKey, Page[Any]] = {}
+        for (first, after), parent_ids in by_window.items():
+            pages = await pages_per_parent(session, model, statement, parent_column, model.id,
+                                           parent_ids, first=first, after=after)
+            for parent_id, found in pages.items():
+                results[(parent_id, first, after)] = found
+        return [results[key] for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
 class Loaders:
     def __init__(self, session: AsyncSession, policy: AccessPolicy) -> None:
         self._session = session
         self._policy = policy
         s, p = session, policy
-        self.person = _by_id(lambda ids: people.people_by_ids(s, p, ids))
-        self.goal = _by_id(lambda ids: goals.goals_by_ids(s, p, ids))
-        self.budget = _by_id(lambda ids: funding.budgets_by_ids(s, p, ids))
-        self.budget_request = _by_id(lambda ids: budget_requests.requests_by_ids(s, p, ids))
-        self.consent = _by_id(lambda ids: consents.consents_by_ids(s, p, ids))
+        self.person = by_id_loader(lambda ids: people.people_by_ids(s, p, ids))
+        self.goal = by_id_loader(lambda ids: goals.goals_by_ids(s, p, ids))
+        self.budget = by_id_loader(lambda ids: funding.budgets_by_ids(s, p, ids))
+        self.budget_request = by_id_loader(lambda ids: budget_requests.requests_by_ids(s, p, ids))
+        self.consent = by_id_loader(lambda ids: consents.consents_by_ids(s, p, ids))
         # The name a person knows an app by (consents to apps show it).
-        self.client_name = _by_id(lambda ids: oauth.client_names(s, ids))
+        self.client_name = by_id_loader(lambda ids: oauth.client_names(s, ids))
         # Directory data (organisations, teams, staff, pot totals): no person's data, but
         # only for signed-in principals.
         self.organisation = self._directory(
@@ -76,8 +104,8 @@ class Loaders:
         self.team = self._directory(lambda ids: organisations.teams_by_ids(s, ids))
         self.staff_member = self._directory(self._staff_by_ids)
         self.funding_pot = self._directory(lambda ids: funding.pots_by_ids(s, ids))
-        self.restriction = _by_id(lambda ids: restrictions.restrictions_by_ids(s, p, ids))
-        self.representative = _by_id(
+        self.restriction = by_id_loader(lambda ids: restrictions.restrictions_by_ids(s, p, ids))
+        self.representative = by_id_loader(
             lambda ids: representatives.representatives_by_ids(s, p, ids)
         )
         self.goal_steps = _grouped(lambda ids: goals.steps_for_goals(s, p, ids))
@@ -121,7 +149,7 @@ class Loaders:
                 return {}
             return await fetch(ids)
 
-        return _by_id(signed_in_only)
+        return by_id_loader(signed_in_only)
 
     async def _staff_by_ids(self, ids: Sequence[int]) -> dict[int, StaffMember]:
         # Staff names and job titles are directory data, shown on a person's own record.
@@ -131,22 +159,7 @@ class Loaders:
     def _pages(
         self, parent_column: Any, statement: Select[Any]
     ) -> DataLoader[PageKey, Page[Any]]:
-        """Pages of children per parent; keys asking for the same window share one query."""
-        model = parent_column.class_
-
-        async def load(keys: list[PageKey]) -> list[Page[Any]]:
-            by_window: dict[tuple[int, int | None], list[int]] = defaultdict(list)
-            for parent_id, first, after in keys:
-                by_window[(first, after)].append(parent_id)
-            results: dict[PageKey, Page[Any]] = {}
-            for (first, after), parent_ids in by_window.items():
-                pages = await pages_per_parent(self._session, model, statement, parent_column,
-                                               model.id, parent_ids, first=first, after=after)
-                for parent_id, found in pages.items():
-                    results[(parent_id, first, after)] = found
-            return [results[key] for key in keys]
-
-        return DataLoader(load_fn=load)
+        return pages_loader(self._session, parent_column, statement)
 
     def clear(self) -> None:
         """Forget everything loaded: called after a mutation changed the data."""

@@ -132,6 +132,10 @@ class BudgetRequest(IdPK, Timestamped, RecordedBy, Base):
     __table_args__ = (
         # Approval queues: "requests in this state", newest last.
         Index("ix_budget_request_status_id", "status", "id"),
+        CheckConstraint("paid_pence >= 0 AND paid_pence <= total_pence",
+                        name="paid_within_total"),
+        CheckConstraint("repaid_pence >= 0 AND repaid_pence <= paid_pence",
+                        name="repaid_within_paid"),
     )
 
     budget_id: Mapped[int] = mapped_column(
@@ -146,6 +150,10 @@ class BudgetRequest(IdPK, Timestamped, RecordedBy, Base):
     )
     purpose: Mapped[str] = mapped_column(Text)
     total_pence: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Paid so far (a direct payment may go in instalments); the request becomes ``paid`` when
+    # this reaches the total. Repaid: what came back to the pot (a repayment notice).
+    paid_pence: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    repaid_pence: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     # The sign-offs it needs (core.approvals.ApprovalStep as JSON), fixed when submitted.
     approval_steps: Mapped[list[dict[str, object]] | None] = mapped_column(JSON)
     approvals_required: Mapped[int | None] = mapped_column()

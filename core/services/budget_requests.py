@@ -4,15 +4,18 @@
     draft, submitted, awaiting_approval, approved ─withdraw→ withdrawn
     submitted, awaiting_approval ─reject→ rejected
     approved ─mark_paid→ paid (direct payment) | ─mark_delivered→ delivered (otherwise)
+    approved ─pay_towards_request (in part, by the fund holder)…→ paid, once all is paid
     paid, delivered ─mark_reviewed→ reviewed
 
 The final approval reserves the total from the funding pot; withdrawing an approved request
-releases it; payment or delivery moves it from committed to paid. How many distinct approvers
-a request needs is fixed when it is submitted (one, unless a plugin's sign-off rules say more).
+releases what is not yet paid; payment or delivery moves it from committed to paid, and a
+repayment from paid back to the pot. How many distinct approvers a request needs is fixed when
+it is submitted (one, unless a plugin's sign-off rules say more).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -59,7 +62,9 @@ __all__ = [
     "mark_delivered",
     "mark_paid",
     "mark_reviewed",
+    "pay_towards_request",
     "reject_request",
+    "repay_towards_request",
     "requests_by_ids",
     "submit_request",
     "withdraw_request",
@@ -289,7 +294,7 @@ async def reject_request(
 async def withdraw_request(
     uow: UnitOfWork, policy: AccessPolicy, request_id: int, *, reason: str | None = None
 ) -> BudgetRequest:
-    """Withdraw; an approved request gives its reservation back to the pot."""
+    """Withdraw; an approved request gives back to the pot what is not yet paid of it."""
     reason_text = optional_text(reason, field="reason", what="a reason", max_length=2000)
     async with uow.begin() as tx:
         request = await _request_for(tx, policy, request_id, Action.UPDATE)
@@ -299,8 +304,9 @@ async def withdraw_request(
         if was_approved:
             budget = await tx.session.get_one(Budget, request.budget_id)
             pot = await lock_pot(tx.session, budget.funding_pot_id)
-            move_money(tx.session, pot, LedgerEntryKind.RELEASE, request.total_pence,
-                       request_id=request.id, at=policy.now)
+            move_money(tx.session, pot, LedgerEntryKind.RELEASE,
+                       request.total_pence - request.paid_pence, request_id=request.id,
+                       at=policy.now)
         await _audit(tx, policy, request, "withdraw_budget_request")
         tx.emit(BudgetRequestWithdrawn(person_id=request.person_id, request_id=request.id))
     return request
@@ -318,9 +324,88 @@ async def _spend(uow: UnitOfWork, policy: AccessPolicy, request_id: int,
                 "delivered.", code="WRONG_PAYMENT_ROUTE", field="requestId")
         _move(tx, policy, request, (S.APPROVED,), to)
         pot = await lock_pot(tx.session, budget.funding_pot_id)
-        move_money(tx.session, pot, LedgerEntryKind.PAYMENT, request.total_pence,
-                   request_id=request.id, at=policy.now)
+        move_money(tx.session, pot, LedgerEntryKind.PAYMENT,
+                   request.total_pence - request.paid_pence, request_id=request.id,
+                   at=policy.now)
+        request.paid_pence = request.total_pence
         await _audit(tx, policy, request, f"mark_budget_request_{to.value}")
+    return request
+
+
+_NOT_FUND_HOLDER = ("NOT_FUND_HOLDER",
+                    "Only the organisation that holds the funding pot pays from it.")
+
+
+async def _locked_for_money(
+    tx: Transaction, policy: AccessPolicy, request_id: int, field: str
+) -> tuple[BudgetRequest, FundingPot]:
+    """The request and its locked pot, after checking the principal acts for the pot's
+    holder. The pot's lock serialises every movement of its money, so the request is read
+    again after it: a concurrent payment is never missed."""
+    request = await tx.session.get(BudgetRequest, request_id)
+    if request is None:
+        raise NotFound("budget request", field=field)
+    budget = await tx.session.get_one(Budget, request.budget_id)
+    holder = await tx.session.scalar(select(FundingPot.holder_organisation_id)
+                                     .where(FundingPot.id == budget.funding_pot_id))
+    assert holder is not None
+    await policy.require_acting_for(tx.session, Action.UPDATE, request.person_id, CATEGORY,
+                                    holder, what="budget request", field=field,
+                                    refusal=_NOT_FUND_HOLDER)
+    if budget.payment_route is not PaymentRoute.DIRECT_PAYMENT:
+        raise InvalidTransition("Only a direct payment is paid in instalments; a notional or "
+                                "third-party budget is marked delivered.",
+                                code="WRONG_PAYMENT_ROUTE", field=field)
+    pot = await lock_pot(tx.session, budget.funding_pot_id)
+    await tx.session.refresh(request)
+    return request, pot
+
+
+async def pay_towards_request(
+    tx: Transaction, policy: AccessPolicy, request_id: int, amount_pence: int, *,
+    at: dt.datetime, note: str | None = None, field: str = "requestId",
+) -> BudgetRequest:
+    """Pay part (or the rest) of an approved direct-payment request, inside the caller's
+    transaction: the pot's money moves from committed to paid, and the request becomes
+    ``paid`` when all of it is. For the organisation that holds the pot (a plugin's payment
+    workflow); the caller writes the audit event for its use case. Errors name ``field``, the
+    caller's input field."""
+    request, pot = await _locked_for_money(tx, policy, request_id, field)
+    if request.status is not S.APPROVED:
+        raise InvalidTransition(
+            f"This request is {request.status.value.replace('_', ' ')}, not approved: it "
+            "cannot be paid.", code="REQUEST_NOT_APPROVED", field=field)
+    if amount_pence <= 0:
+        raise InvalidInput("A payment is more than £0.00.", code="AMOUNT_NOT_POSITIVE",
+                           field=field)
+    unpaid = request.total_pence - request.paid_pence
+    if amount_pence > unpaid:
+        raise InvalidInput(f"That is more than the {Money(unpaid)} of this request still to "
+                           "pay.", code="MORE_THAN_APPROVED", field=field)
+    move_money(tx.session, pot, LedgerEntryKind.PAYMENT, amount_pence, request_id=request.id,
+               at=at, note=note)
+    request.paid_pence += amount_pence
+    if request.paid_pence == request.total_pence:
+        _move(tx, policy, request, (S.APPROVED,), S.PAID)
+    return request
+
+
+async def repay_towards_request(
+    tx: Transaction, policy: AccessPolicy, request_id: int, amount_pence: int, *,
+    at: dt.datetime, note: str | None = None, field: str = "requestId",
+) -> BudgetRequest:
+    """Money paid for a request came back (a repayment): it returns to the pot, inside the
+    caller's transaction. For the organisation that holds the pot; the caller audits."""
+    request, pot = await _locked_for_money(tx, policy, request_id, field)
+    if amount_pence <= 0:
+        raise InvalidInput("A repayment is more than £0.00.", code="AMOUNT_NOT_POSITIVE",
+                           field=field)
+    if amount_pence > request.paid_pence - request.repaid_pence:
+        raise InvalidInput("That is more than was paid for this request and not already "
+                           "repaid.", code="MORE_THAN_PAID", field=field)
+    move_money(tx.session, pot, LedgerEntryKind.REPAYMENT, amount_pence, request_id=request.id,
+               at=at, note=note)
+    request.repaid_pence += amount_pence
     return request
 
 

@@ -1,22 +1,32 @@
-"""The Advocacy Project: holds the fund and pays PHB direct payments, by the person's consent."""
+"""The Advocacy Project: holds the fund and pays PHB direct payments, by the person's consent.
+
+Its modules: ``cases`` (opening, reading, stopping), ``payments``, ``monitoring`` (receipts,
+flags, reviews), ``repayment`` (regulation 15 notices and reconsideration), ``views`` (the
+pipeline and the timeline), ``demo``; ``api`` is its GraphQL. docs/advocacy_project.md says
+what each role sees and does.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from core.categories import DataCategory as C
-from core.events import BudgetRequestApproved, ConsentRevoked
-from core.hookspecs import hookimpl
+from core.events import BudgetRequestApproved, BudgetRequestWithdrawn, ConsentRevoked
+from core.hookspecs import FieldContribution, hookimpl
 from core.models import PaymentRoute
-from core.permissions import READ_ONLY, READ_WRITE, Role
+from core.permissions import READ_ONLY, READ_WRITE, AccessRules, Role
+from core.plugin_config import PluginConfig
 from core.unit_of_work import UnitOfWork
 
-from . import services
+from . import cases
+from .api.fields import FIELDS
 from .api.mutations import AdvocacyProjectMutations
 from .api.queries import AdvocacyProjectQueries
 from .api.types import TYPES
+from .demo import load_advocacy_demo
 from .settings import AdvocacySettings
 
+PHB_ADVISOR = "advocacy_project.phb_advisor"
 _MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
 
 
@@ -24,9 +34,10 @@ _MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
 def register_roles() -> list[Role]:
     return [
         Role(
-            name="advocacy_project.phb_advisor",
+            name=PHB_ADVISOR,
             title="PHB advisor",
-            description="Pays direct payments and monitors how they are spent.",
+            description="Pays direct payments from the fund their organisation holds, and "
+                        "monitors how they are spent.",
             permissions={
                 C.IDENTITY: READ_ONLY,
                 C.CONTACT: READ_ONLY,
@@ -45,13 +56,20 @@ def register_settings() -> type:
 async def budget_request_approved(event: BudgetRequestApproved, uow: UnitOfWork) -> None:
     """A direct-payment request was approved: its payment case opens."""
     if event.payment_route == PaymentRoute.DIRECT_PAYMENT.value:
-        await services.open_case(uow, event.request_id)
+        await cases.open_case(uow, event.request_id)
+
+
+@hookimpl
+async def budget_request_withdrawn(event: BudgetRequestWithdrawn, uow: UnitOfWork) -> None:
+    """The care team withdrew the request: its case stops."""
+    await cases.stop_when_request_withdrawn(uow, event.request_id)
 
 
 @hookimpl
 async def consent_revoked(event: ConsentRevoked, uow: UnitOfWork) -> None:
-    """The person withdrew their consent to The Advocacy Project: payments stop."""
-    await services.on_consent_revoked(uow, event.consent_id)
+    """The person withdrew a consent: payments stop where nothing lets the fund holder see
+    their budget any more."""
+    await cases.stop_when_consent_ends(uow, event.person_id)
 
 
 @hookimpl
@@ -65,6 +83,11 @@ def register_types() -> list[type]:
 
 
 @hookimpl
+def register_fields() -> list[FieldContribution]:
+    return list(FIELDS)
+
+
+@hookimpl
 def register_queries() -> list[type]:
     return [AdvocacyProjectQueries]
 
@@ -72,3 +95,9 @@ def register_queries() -> list[type]:
 @hookimpl
 def register_mutations() -> list[type]:
     return [AdvocacyProjectMutations]
+
+
+@hookimpl(trylast=True)
+async def load_demo_data(uow: UnitOfWork, rules: AccessRules, config: PluginConfig) -> None:
+    # After ELFT's demo data: its eligibility assessments let the demo request be submitted.
+    await load_advocacy_demo(uow, rules, config.settings("advocacy_project"))

@@ -40,11 +40,16 @@ async def resolve_model_nodes(
 class ModelNode:
     """Mixin for Strawberry node types backed by a model class ``__model__``.
 
-    ``loader_name`` names the ``Loaders`` attribute that fetches rows by id through the policy.
+    ``loader_name`` names the ``Loaders`` attribute that fetches rows by id through the policy;
+    a plugin's type whose loaders live elsewhere overrides ``loader``.
     """
 
     __model__: type[Any]
     loader_name: str
+
+    @classmethod
+    def loader(cls, info: Info[Context, None]) -> DataLoader[int, Any]:
+        return getattr(info.context.loaders, cls.loader_name)  # type: ignore[no-any-return]
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
@@ -58,5 +63,4 @@ class ModelNode:
     async def resolve_nodes(
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        loader = getattr(info.context.loaders, cls.loader_name)
-        return await resolve_model_nodes(loader, node_ids, required)
+        return await resolve_model_nodes(cls.loader(info), node_ids, required)

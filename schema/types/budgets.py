@@ -143,6 +143,14 @@ class BudgetRequest(ModelNode, relay.Node):
     def total(self: Any) -> Money | None:
         return Money(pence=self.total_pence)
 
+    @data(C.BUDGET, description="Paid so far: a direct payment may be paid in instalments.")
+    def paid(self: Any) -> Money | None:
+        return Money(pence=self.paid_pence)
+
+    @data(C.BUDGET, description="Paid, then repaid to the funding pot.")
+    def repaid(self: Any) -> Money | None:
+        return Money(pence=self.repaid_pence)
+
     @data(C.BUDGET)
     async def person(self: Any, info: Info[Context, None]) -> _Person | None:
         return await info.context.loaders.person.load(self.person_id)

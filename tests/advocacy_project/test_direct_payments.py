@@ -1,20 +1,30 @@
 """Ngozi's laptop, from approval to payment, receipt and review; payments stopped when she
-withdraws her consent; a repayment notice with a reconsideration; bad input; and an advisor
-without her consent sees nothing of her."""
+withdraws her consent (and not while another consent still covers it); a repayment notice with
+a reconsideration; and who may do what: only the fund holder's staff pay, an advisor without
+her consent sees nothing of her."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from core.errors import DomainError, NotFound
-from core.models import BudgetRequest, BudgetRequestStatus, FundingPot
+from core.models import BudgetRequest, BudgetRequestStatus, FundingPot, FundingPotEntry
 from core.services import budget_requests, consents
-from plugins.advocacy_project import services as ap
-from plugins.advocacy_project.models import Payment, PaymentCase, Receipt
-from plugins.advocacy_project.services import Instalment
+from plugins.advocacy_project import cases, monitoring, payments, repayment, views
+from plugins.advocacy_project.models import (
+    CaseStatus,
+    NoticeStatus,
+    Payee,
+    Payment,
+    PaymentCase,
+    PaymentStatus,
+    Review,
+)
+from plugins.advocacy_project.payments import Instalment
 from tests.elft.support import ElftWorld, ledger_balanced
 
 from .support import AdvocacyWorld, build_advocacy_world
@@ -31,203 +41,269 @@ async def _pot(w: AdvocacyWorld) -> FundingPot:
     return await ledger_balanced(w.elft.db, w.elft.world.pot)
 
 
-async def _counts(w: AdvocacyWorld) -> tuple[int, ...]:
+async def _request(w: AdvocacyWorld, request_id: int) -> BudgetRequest:
     async with w.elft.db.reading() as session:
-        pot = await session.get_one(FundingPot, w.elft.world.pot)
-        payments = list(await session.scalars(select(Payment)))
-        receipts = list(await session.scalars(select(Receipt)))
-    return (pot.committed_pence, pot.paid_pence, len(payments),
-            sum(p.status == "paid" for p in payments), len(receipts))
+        return await session.get_one(BudgetRequest, request_id)
 
 
-async def _refused(w: AdvocacyWorld, code: str, call) -> None:  # type: ignore[no-untyped-def]
-    before = await _counts(w)
-    with pytest.raises(DomainError) as raised:
-        await call
-    assert raised.value.code == code, raised.value
-    assert await _counts(w) == before
+async def _row(w: AdvocacyWorld, model: type, row_id: int) -> Any:
+    async with w.elft.db.reading() as session:
+        return await session.get_one(model, row_id)
 
 
 async def test_ngozis_laptop_from_approval_to_payment_receipt_and_review(
         ap_world: AdvocacyWorld) -> None:
     w = ap_world
-    uow, ada = w.elft.uow, await w.elft.policy("ada")
+    uow = w.elft.uow
     before = await _pot(w)
     case = await w.approved_case("600", "Laptop for online classes")
-    ada = await w.elft.policy("ada")  # a new request: the clock after approval
-    assert (case.status, case.approved_pence) == ("open", 60_000)
+    assert (case.status, case.approved_pence) == (CaseStatus.OPEN, 60_000)
     assert (await _pot(w)).committed_pence == before.committed_pence + 60_000
 
     # Two instalments to Ngozi, against her direct-payment account.
-    first, second = await ap.schedule_payments(
-        uow, ada, case_id=case.id, payee="person", account_reference="DP-NGOZI-01",
-        instalments=[Instalment(40_000, TODAY), Instalment(20_000, TODAY)])
-    paid = await ap.record_payment(uow, ada, first.id)
-    assert paid.status == "paid"
+    ada = await w.policy("ada")
+    first, second = await payments.schedule_payments(
+        uow, ada, case_id=case.id, payee=Payee.PERSON, account_reference="DP-NGOZI-01",
+        instalments=[Instalment(40_000, TODAY), Instalment(20_000, TODAY + dt.timedelta(7))])
+    await payments.record_payment(uow, await w.policy("ada"), first.id)
     pot = await _pot(w)
-    assert pot.committed_pence == before.committed_pence + 20_000
-    assert pot.paid_pence == before.paid_pence + 40_000
-    await ap.record_payment(uow, ada, second.id)
+    assert (pot.committed_pence, pot.paid_pence) == (before.committed_pence + 20_000,
+                                                     before.paid_pence + 40_000)
+    request = await _request(w, case.request_id)
+    assert (request.status, request.paid_pence) == (BudgetRequestStatus.APPROVED, 40_000)
+
+    await payments.record_payment(uow, await w.policy("ada"), second.id)
     pot = await _pot(w)
     assert (pot.committed_pence, pot.paid_pence) == (before.committed_pence,
                                                      before.paid_pence + 60_000)
+    # Core and the plugin agree: the request is paid, with its history.
+    request = await _request(w, case.request_id)
+    assert (request.status, request.paid_pence) == (BudgetRequestStatus.PAID, 60_000)
+    async with w.elft.db.reading() as session:
+        entries = list(await session.scalars(select(FundingPotEntry).where(
+            FundingPotEntry.request_id == case.request_id).order_by(FundingPotEntry.id)))
+    assert [(e.kind.value, e.amount_pence) for e in entries] == [
+        ("reservation", 60_000), ("payment", 40_000), ("payment", 20_000)]
 
-    # Ngozi sends the receipt herself; one line is not in the plan.
-    ngozi = await w.elft.policy("ngozi")
-    await ap.record_receipt(uow, ngozi, payment_id=first.id, person_id=w.elft.world.ngozi,
-                            description="Laptop", amount_pence=40_000, spent_on=TODAY)
-    await ap.record_receipt(uow, ada, payment_id=second.id, person_id=w.elft.world.ngozi,
-                            description="Concert tickets", amount_pence=5_000, spent_on=TODAY)
-    flags = await ap.monitoring_flags(uow, ada, case.id)
+    # Ngozi sends a receipt herself; Ada records one that is not in the plan.
+    await monitoring.record_receipt(uow, await w.policy("ngozi"), payment_id=first.id,
+                                    person_id=w.ngozi, description="Laptop",
+                                    amount_pence=40_000, spent_on=TODAY)
+    await monitoring.record_receipt(uow, await w.policy("ada"), payment_id=second.id,
+                                    person_id=w.ngozi, description="Concert tickets",
+                                    amount_pence=5_000, spent_on=TODAY)
+    async with w.elft.db.reading() as session:
+        ada = await w.policy("ada")
+        flags = (await monitoring.flags_of_cases(session, ada, [case.id]))[case.id]
+        later = (await monitoring.flags_of_cases(
+            session, ada, [case.id], today=TODAY + dt.timedelta(days=100)))[case.id]
     assert [f.code for f in flags] == ["SPEND_NOT_IN_PLAN"]
-    later = await ap.monitoring_flags(uow, ada, case.id, today=TODAY + dt.timedelta(days=100))
+    assert "Concert tickets" in flags[0].message
     assert {f.code for f in later} == {"SPEND_NOT_IN_PLAN", "UNSPENT_BUILDING_UP",
                                        "REVIEW_OVERDUE"}
 
     # The first review is due within 3 months of the first payment, then every 12 months.
-    async with uow.db.reading() as session:
-        [review] = await ap.reviews_of(session, ada, case.id)
-    assert review.due_on <= TODAY + dt.timedelta(days=90)
-    await ap.record_review(uow, ada, review.id, note="Ngozi joins classes online.")
-    async with uow.db.reading() as session:
-        done, following = await ap.reviews_of(session, ada, case.id)
-    assert done.done_at is not None
-    assert following.due_on == TODAY + dt.timedelta(days=365) or following.due_on <= (
-        TODAY + dt.timedelta(days=366))
+    async with w.elft.db.reading() as session:
+        [review] = await session.scalars(select(Review).where(Review.case_id == case.id))
+    assert review.due_on == TODAY + dt.timedelta(days=90)
+    await monitoring.record_review(uow, await w.policy("ada"), review.id,
+                                   note="Ngozi joins classes online.")
+    async with w.elft.db.reading() as session:
+        done, following = await session.scalars(
+            select(Review).where(Review.case_id == case.id).order_by(Review.id))
+    assert done.done_at is not None and done.by_staff_id == w.ada
+    assert following.due_on == TODAY + dt.timedelta(days=365)
+    assert following.done_at is None
 
-    # The timeline, for the advisor and for the commissioner.
+    # How long it took, for the advisor and for the commissioner.
     for who in ("ada", "helen"):
-        line = await ap.timeline(uow, await w.elft.policy(who))
-        assert line.days_by_request == {case.request_id: 0}
-        assert line.distribution == {0: 1}
+        async with w.elft.db.reading() as session:
+            line = await views.timeline(session, await w.policy(who),
+                                        approved_from=TODAY - dt.timedelta(days=1),
+                                        approved_to=TODAY)
+        assert (line.distribution, line.waiting) == ({0: 1}, 0)
 
 
-async def test_bad_input_is_coded_and_changes_nothing(ap_world: AdvocacyWorld) -> None:
+async def test_a_nominee_is_paid_on_the_persons_behalf(ap_world: AdvocacyWorld) -> None:
     w = ap_world
-    uow, ada = w.elft.uow, await w.elft.policy("ada")
     case = await w.approved_case("200", "Gym membership")
-    ada = await w.elft.policy("ada")  # a new request: the clock after approval
-    await _refused(w, "MORE_THAN_APPROVED", ap.schedule_payments(
-        uow, ada, case_id=case.id, payee="person", account_reference="DP-1",
-        instalments=[Instalment(20_001, TODAY)]))
-    await _refused(w, "BEFORE_APPROVAL", ap.schedule_payments(
-        uow, ada, case_id=case.id, payee="person", account_reference="DP-1",
-        instalments=[Instalment(100, TODAY - dt.timedelta(days=2))]))
-    await _refused(w, "NOMINEE_NAME_REQUIRED", ap.schedule_payments(
-        uow, ada, case_id=case.id, payee="nominee", account_reference="DP-1",
-        instalments=[Instalment(100, TODAY)]))
-    [payment] = await ap.schedule_payments(
-        uow, ada, case_id=case.id, payee="nominee", payee_name="Chidi (brother)",
-        account_reference="DP-NOMINEE-1", instalments=[Instalment(20_000, TODAY)])
-    await _refused(w, "BEFORE_APPROVAL", ap.record_payment(
-        uow, ada, payment.id, paid_at=case.approved_at - dt.timedelta(days=1)))
-    await ap.record_payment(uow, ada, payment.id)
-    await _refused(w, "ALREADY_PAID", ap.record_payment(uow, ada, payment.id))
-    await _refused(w, "MORE_THAN_APPROVED", ap.schedule_payments(
-        uow, ada, case_id=case.id, payee="person", account_reference="DP-1",
-        instalments=[Instalment(1, TODAY)]))
-    # A receipt against another person's payment.
-    await _refused(w, "NOT_THIS_PERSONS_PAYMENT", ap.record_receipt(
-        uow, await w.elft.policy("amara"), payment_id=payment.id,
-        person_id=w.elft.world.belu, description="Gym", amount_pence=100, spent_on=TODAY))
-
-
-async def test_a_request_that_is_not_approved_cannot_be_paid(ap_world: AdvocacyWorld) -> None:
-    w = ap_world
-    uow, ada = w.elft.uow, await w.elft.policy("ada")
-    case = await w.approved_case("100", "Swimming lessons")
-    ada = await w.elft.policy("ada")  # a new request: the clock after approval
-    [payment] = await ap.schedule_payments(
-        uow, ada, case_id=case.id, payee="person", account_reference="DP-2",
-        instalments=[Instalment(10_000, TODAY)])
-    await budget_requests.withdraw_request(uow, await w.elft.policy("amara"), case.request_id)
-    await _refused(w, "REQUEST_NOT_APPROVED", ap.record_payment(uow, ada, payment.id))
-    # A request still waiting for sign-off opens no case at all.
-    waiting = await w.elft.request("100", "Running shoes")
-    async with uow.db.reading() as session:
-        assert await session.scalar(select(PaymentCase).where(
-            PaymentCase.request_id == waiting)) is None
-        request = await session.get_one(BudgetRequest, waiting)
-    assert request.status is not BudgetRequestStatus.APPROVED
+    [payment] = await payments.schedule_payments(
+        w.elft.uow, await w.policy("ada"), case_id=case.id, payee="nominee",
+        nominee_id=w.chidi, account_reference="DP-CHIDI-01",
+        instalments=[Instalment(20_000, TODAY)])
+    assert (payment.payee, payment.payee_name, payment.nominee_id) == (
+        Payee.NOMINEE, "Chidi Okafor", w.chidi)
 
 
 async def test_payments_stop_when_consent_is_withdrawn(ap_world: AdvocacyWorld) -> None:
     w = ap_world
-    uow, ada = w.elft.uow, await w.elft.policy("ada")
+    uow = w.elft.uow
     case = await w.approved_case("200", "Gym membership")
-    ada = await w.elft.policy("ada")  # a new request: the clock after approval
-    first, second = await ap.schedule_payments(
-        uow, ada, case_id=case.id, payee="person", account_reference="DP-3",
+    first, second = await payments.schedule_payments(
+        uow, await w.policy("ada"), case_id=case.id, payee="person", account_reference="DP-3",
         instalments=[Instalment(10_000, TODAY), Instalment(10_000, TODAY)])
-    await ap.record_payment(uow, ada, first.id)
-    await consents.revoke_consent(uow, await w.elft.policy("ngozi"), w.consent)
-    async with uow.db.reading() as session:
-        stopped = await session.get_one(PaymentCase, case.id)
-        left = await session.get_one(Payment, second.id)
-    assert (stopped.status, left.status) == ("stopped", "cancelled")
-    assert stopped.stop_reason
-    with pytest.raises(DomainError):  # and Ada no longer sees her at all
-        await ap.record_payment(uow, await w.elft.policy("ada"), second.id)
-    await ledger_balanced(w.elft.db, w.elft.world.pot)
+    await payments.record_payment(uow, await w.policy("ada"), first.id)
+    await consents.revoke_consent(uow, await w.policy("ngozi"), w.consent)
+
+    stopped = await _row(w, PaymentCase, case.id)
+    left = await _row(w, Payment, second.id)
+    assert (stopped.status, stopped.stopped_by_staff_id) == (CaseStatus.STOPPED, None)
+    assert stopped.stop_reason == "The person withdrew their consent."
+    assert (left.status, left.cancel_reason) == (PaymentStatus.CANCELLED,
+                                                 stopped.stop_reason)
+    # Ada no longer sees her at all: the payment is as if it did not exist.
+    with pytest.raises(NotFound):
+        await payments.record_payment(uow, await w.policy("ada"), second.id)
+    # What was paid stays paid; the rest stays committed until the care team withdraws the
+    # request, which gives back only the unpaid £100.
+    before = await _pot(w)
+    await budget_requests.withdraw_request(uow, await w.policy("amara"), case.request_id)
+    after = await _pot(w)
+    assert (after.committed_pence, after.paid_pence) == (before.committed_pence - 10_000,
+                                                         before.paid_pence)
+
+
+async def test_payments_go_on_while_another_consent_still_covers_the_budget(
+        ap_world: AdvocacyWorld) -> None:
+    w = ap_world
+    uow = w.elft.uow
+    ngozi = await w.policy("ngozi")
+    team_consent = await consents.grant_consent(
+        uow, ngozi, person_id=w.ngozi, grantee_team_id=w.payments_team, categories=["budget"],
+        purpose="My direct payments team")
+    case = await w.approved_case("200", "Gym membership")
+    await consents.revoke_consent(uow, ngozi, w.consent)  # the organisation-wide one
+    assert (await _row(w, PaymentCase, case.id)).status is CaseStatus.OPEN
+    [payment] = await payments.schedule_payments(
+        uow, await w.policy("ada"), case_id=case.id, payee="person", account_reference="DP-5",
+        instalments=[Instalment(20_000, TODAY)])
+
+    # Withdrawing the team's consent, the last one, stops payments.
+    await consents.revoke_consent(uow, ngozi, team_consent.id)
+    assert (await _row(w, PaymentCase, case.id)).status is CaseStatus.STOPPED
+    assert (await _row(w, Payment, payment.id)).status is PaymentStatus.CANCELLED
+
+
+async def test_withdrawing_the_request_stops_its_payments(ap_world: AdvocacyWorld) -> None:
+    w = ap_world
+    uow = w.elft.uow
+    case = await w.approved_case("200", "Gym membership")
+    [payment] = await payments.schedule_payments(
+        uow, await w.policy("ada"), case_id=case.id, payee="person", account_reference="DP-6",
+        instalments=[Instalment(20_000, TODAY)])
+    await budget_requests.withdraw_request(uow, await w.policy("amara"), case.request_id)
+    assert (await _row(w, PaymentCase, case.id)).stop_reason == (
+        "The budget request was withdrawn.")
+    assert (await _row(w, Payment, payment.id)).status is PaymentStatus.CANCELLED
+
+
+async def test_the_advisor_stops_payments_in_writing(ap_world: AdvocacyWorld) -> None:
+    w = ap_world
+    uow = w.elft.uow
+    case = await w.approved_case("200", "Gym membership")
+    [payment] = await payments.schedule_payments(
+        uow, await w.policy("ada"), case_id=case.id, payee="person", account_reference="DP-7",
+        instalments=[Instalment(20_000, TODAY)])
+    stopped = await cases.stop_payments(uow, await w.policy("ada"), case.id,
+                                        reason="The money was not used as agreed.")
+    assert (stopped.status, stopped.stopped_by_staff_id) == (CaseStatus.STOPPED, w.ada)
+    assert (await _row(w, Payment, payment.id)).status is PaymentStatus.CANCELLED
+    with pytest.raises(DomainError) as again:
+        await payments.record_payment(uow, await w.policy("ada"), payment.id)
+    assert again.value.code == "PAYMENT_CANCELLED"
 
 
 async def test_a_repayment_notice_with_a_reconsideration(ap_world: AdvocacyWorld) -> None:
     w = ap_world
-    uow, ada = w.elft.uow, await w.elft.policy("ada")
+    uow = w.elft.uow
     case = await w.approved_case("200", "Gym membership")
-    ada = await w.elft.policy("ada")  # a new request: the clock after approval
-    [payment] = await ap.schedule_payments(
-        uow, ada, case_id=case.id, payee="person", account_reference="DP-4",
+    [payment] = await payments.schedule_payments(
+        uow, await w.policy("ada"), case_id=case.id, payee="person", account_reference="DP-4",
         instalments=[Instalment(20_000, TODAY)])
-    await ap.record_payment(uow, ada, payment.id)
-    with pytest.raises(DomainError) as too_much:
-        await ap.issue_repayment_notice(uow, ada, case_id=case.id, reason="Unspent",
-                                        amount_pence=20_001, payer="Ngozi",
-                                        deadline=TODAY + dt.timedelta(days=28))
-    assert too_much.value.code == "MORE_THAN_PAID"
-    notice = await ap.issue_repayment_notice(
-        uow, ada, case_id=case.id, reason="The gym closed; £80 was not spent.",
-        amount_pence=8_000, payer="Ngozi", deadline=TODAY + dt.timedelta(days=28))
-    assert (notice.status, notice.amount_pence, notice.payer) == ("issued", 8_000, "Ngozi")
-    ngozi = await w.elft.policy("ngozi")
-    asked = await ap.request_reconsideration(uow, ngozi, notice.id,
-                                             reason="I spent it on a swimming pass instead.")
-    assert asked.status == "reconsideration_requested"
+    await payments.record_payment(uow, await w.policy("ada"), payment.id)
+
+    notice = await repayment.issue_repayment_notice(
+        uow, await w.policy("ada"), case_id=case.id,
+        reason="The gym closed; £80 was not spent.", amount_pence=8_000, payer="nominee",
+        nominee_id=w.chidi, deadline=TODAY + dt.timedelta(days=28))
+    assert (notice.status, notice.amount_pence, notice.payer, notice.payer_name) == (
+        NoticeStatus.ISSUED, 8_000, Payee.NOMINEE, "Chidi Okafor")
+    asked = await repayment.request_reconsideration(
+        uow, await w.policy("ngozi"), notice.id, reason="I spent it on a swimming pass.")
+    assert asked.status is NoticeStatus.RECONSIDERATION_REQUESTED
     with pytest.raises(DomainError) as not_yet:
-        await ap.record_repayment(uow, ada, notice.id)
+        await repayment.record_repayment(uow, await w.policy("ada"), notice.id)
     assert not_yet.value.code == "NOT_REPAYABLE"
-    decided = await ap.decide_reconsideration(uow, ada, notice.id, upheld=True,
-                                              note="A swimming pass was not in the plan.")
-    assert (decided.status, decided.decision_note is not None) == ("upheld", True)
+    # Ngozi may ask, but not decide.
+    with pytest.raises(DomainError) as own:
+        await repayment.decide_reconsideration(uow, await w.policy("ngozi"), notice.id,
+                                               upheld=False, note="I say so.")
+    assert own.value.code == "NOT_FUND_HOLDER"
+    decided = await repayment.decide_reconsideration(
+        uow, await w.policy("abe"), notice.id, upheld=True,
+        note="A swimming pass was not in the plan.", new_deadline=TODAY + dt.timedelta(42))
+    assert (decided.status, decided.deadline, decided.decided_by_staff_id) == (
+        NoticeStatus.UPHELD, TODAY + dt.timedelta(42), w.abe)
+
     before = await _pot(w)
-    repaid = await ap.record_repayment(uow, ada, notice.id)
-    assert repaid.status == "repaid"
+    repaid = await repayment.record_repayment(uow, await w.policy("ada"), notice.id)
+    assert repaid.status is NoticeStatus.REPAID
     after = await _pot(w)
-    assert after.paid_pence == before.paid_pence - 8_000
-    assert after.available_pence == before.available_pence + 8_000
+    assert (after.paid_pence, after.available_pence) == (before.paid_pence - 8_000,
+                                                         before.available_pence + 8_000)
+    assert (await _request(w, case.request_id)).repaid_pence == 8_000
+    # Only what was paid and not already reclaimed can be asked for again.
+    with pytest.raises(DomainError) as too_much:
+        await repayment.issue_repayment_notice(
+            uow, await w.policy("ada"), case_id=case.id, reason="More", amount_pence=12_001,
+            payer="person", deadline=TODAY + dt.timedelta(days=28))
+    assert too_much.value.code == "MORE_THAN_PAID"
+
+
+async def test_only_the_fund_holders_staff_pay(ap_world: AdvocacyWorld) -> None:
+    w = ap_world
+    uow = w.elft.uow
+    case = await w.approved_case("200", "Gym membership")
+    # Amara (ELFT) may change Ngozi's budget, but ELFT does not hold the pot.
+    with pytest.raises(DomainError) as elft:
+        await payments.schedule_payments(
+            uow, await w.policy("amara"), case_id=case.id, payee="person",
+            account_reference="DP-8", instalments=[Instalment(100, TODAY)])
+    assert elft.value.code == "NOT_FUND_HOLDER"
+    # Nor may Ngozi pay herself; and Otto, without her consent, finds no such case.
+    with pytest.raises(DomainError) as herself:
+        await cases.stop_payments(uow, await w.policy("ngozi"), case.id, reason="Mine")
+    assert herself.value.code == "NOT_FUND_HOLDER"
+    with pytest.raises(NotFound):
+        await payments.schedule_payments(
+            uow, await w.policy("otto"), case_id=case.id, payee="person",
+            account_reference="DP-8", instalments=[Instalment(100, TODAY)])
 
 
 async def test_an_advisor_without_consent_sees_nothing_of_the_person(
         ap_world: AdvocacyWorld) -> None:
     w = ap_world
-    uow = w.elft.uow
     case = await w.approved_case("200", "Gym membership")
-    [payment] = await ap.schedule_payments(
-        uow, await w.elft.policy("ada"), case_id=case.id, payee="person",
-        account_reference="DP-5", instalments=[Instalment(20_000, TODAY)])
-    otto = await w.elft.policy("otto")
-    async with uow.db.reading() as session:
-        assert await ap.cases(session, otto) == []
-        assert await ap.payments_of(session, otto, case.id) == []
-        assert await ap.reviews_of(session, otto, case.id) == []
-    assert (await ap.timeline(uow, otto)).days_by_request == {}
-    with pytest.raises(NotFound):
-        await ap.record_payment(uow, otto, payment.id)
-    with pytest.raises(NotFound):
-        await ap.monitoring_flags(uow, otto, case.id)
-    with pytest.raises(NotFound):
-        await ap.schedule_payments(uow, otto, case_id=case.id, payee="person",
-                                   account_reference="X", instalments=[Instalment(1, TODAY)])
-    # Ada, whom Ngozi consented to, does see the case.
-    async with uow.db.reading() as session:
-        assert [c.id for c in await ap.cases(session, await w.elft.policy("ada"))] == [case.id]
+    [payment] = await payments.schedule_payments(
+        w.elft.uow, await w.policy("ada"), case_id=case.id, payee="person",
+        account_reference="DP-9", instalments=[Instalment(20_000, TODAY)])
+    await payments.record_payment(w.elft.uow, await w.policy("ada"), payment.id)
+    otto = await w.policy("otto")
+    async with w.elft.db.reading() as session:
+        page = await cases.readable_cases(session, otto, first=10, after=None)
+        by_id = await cases.readable_by_ids(session, otto, Payment, [payment.id])
+        flags = await monitoring.flags_of_cases(session, otto, [case.id])
+        stages = await views.pipeline_stages(session, otto)
+        entries = await views.pipeline(session, otto, first=10, after=None)
+        line = await views.timeline(session, otto, approved_from=TODAY - dt.timedelta(1),
+                                    approved_to=TODAY)
+    assert (page.items, by_id, flags, entries.items) == ([], {}, {}, [])
+    assert all(stage.requests == 0 for stage in stages)
+    assert (line.distribution, line.waiting) == ({}, 0)
+    # Ada, with her consent, sees it all.
+    ada = await w.policy("ada")
+    async with w.elft.db.reading() as session:
+        [seen] = (await cases.readable_cases(session, ada, first=10, after=None)).items
+        [entry] = (await views.pipeline(session, ada, first=10, after=None)).items
+    assert (seen.id, entry.request.id, entry.stage) == (case.id, case.request_id,
+                                                        views.Stage.PAID)

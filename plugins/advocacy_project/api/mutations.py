@@ -1,19 +1,26 @@
-"""The Advocacy Project's mutations: one ``input``, a payload and ``userErrors``."""
+"""The Advocacy Project's mutations: one ``input``, a payload with the changed object and
+``userErrors``. Amounts are typed in pounds ("180", "180.50"), like core's."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import strawberry
 from strawberry.types import Info
 
+from core.money import parse_pounds
 from schema.context import Context
 from schema.errors import UserError, attempt
 from schema.ids import decode_id
 
-from .. import services
+from .. import cases, monitoring, payments, repayment
+from ..settings import AdvocacySettings
 from .types import (
+    AdvocacyProjectPayee,
     AdvocacyProjectPayment,
+    AdvocacyProjectPaymentCase,
     AdvocacyProjectReceipt,
     AdvocacyProjectRepaymentNotice,
     AdvocacyProjectReview,
@@ -21,10 +28,16 @@ from .types import (
 
 __all__ = ["AdvocacyProjectMutations"]
 
+_CASE, _PAYMENT = "AdvocacyProjectPaymentCase", "AdvocacyProjectPayment"
+_REVIEW, _NOTICE = "AdvocacyProjectReview", "AdvocacyProjectRepaymentNotice"
+
+
+# --- inputs ----------------------------------------------------------------------------------
+
 
 @strawberry.input(name="AdvocacyProjectInstalmentInput")
 class AdvocacyProjectInstalmentInput:
-    amount_pence: int
+    amount: str = strawberry.field(description="In pounds, as typed: 180 or 180.50.")
     due_on: dt.date
 
 
@@ -33,42 +46,33 @@ class AdvocacyProjectSchedulePaymentsInput:
     case_id: strawberry.ID
     instalments: list[AdvocacyProjectInstalmentInput] = strawberry.field(
         description="One for a one-off payment.")
-    payee: str = strawberry.field(description="person or nominee.")
-    account_reference: str
-    payee_name: str | None = None
-
-
-@strawberry.type(name="AdvocacyProjectPaymentsPayload")
-class AdvocacyProjectPaymentsPayload:
-    payments: list[AdvocacyProjectPayment] | None
-    user_errors: list[UserError]
+    payee: AdvocacyProjectPayee  # type: ignore[valid-type]
+    account_reference: str = strawberry.field(
+        description="The separate account the direct payment goes into.")
+    nominee_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The nominee (a Representative), when paying them.")
 
 
 @strawberry.input(name="AdvocacyProjectRecordPaymentInput")
 class AdvocacyProjectRecordPaymentInput:
     payment_id: strawberry.ID
-    paid_at: dt.datetime | None = None
+    paid_at: dt.datetime | None = strawberry.field(
+        default=None, description="When it was made, with its time zone; by default now.")
 
 
-@strawberry.type(name="AdvocacyProjectPaymentPayload")
-class AdvocacyProjectPaymentPayload:
-    payment: AdvocacyProjectPayment | None
-    user_errors: list[UserError]
+@strawberry.input(name="AdvocacyProjectCancelPaymentInput")
+class AdvocacyProjectCancelPaymentInput:
+    payment_id: strawberry.ID
+    reason: str
 
 
 @strawberry.input(name="AdvocacyProjectRecordReceiptInput")
 class AdvocacyProjectRecordReceiptInput:
     payment_id: strawberry.ID
-    person_id: strawberry.ID
-    description: str
-    amount_pence: int
+    person_id: strawberry.ID = strawberry.field(description="Whose payment it is.")
+    description: str = strawberry.field(description="What the money was spent on.")
+    amount: str = strawberry.field(description="In pounds, as typed.")
     spent_on: dt.date
-
-
-@strawberry.type(name="AdvocacyProjectReceiptPayload")
-class AdvocacyProjectReceiptPayload:
-    receipt: AdvocacyProjectReceipt | None
-    user_errors: list[UserError]
 
 
 @strawberry.input(name="AdvocacyProjectRecordReviewInput")
@@ -77,23 +81,25 @@ class AdvocacyProjectRecordReviewInput:
     note: str
 
 
-@strawberry.type(name="AdvocacyProjectReviewPayload")
-class AdvocacyProjectReviewPayload:
-    review: AdvocacyProjectReview | None
-    user_errors: list[UserError]
+@strawberry.input(name="AdvocacyProjectStopPaymentsInput")
+class AdvocacyProjectStopPaymentsInput:
+    case_id: strawberry.ID
+    reason: str = strawberry.field(description="In writing, as the person will read it.")
 
 
 @strawberry.input(name="AdvocacyProjectIssueRepaymentNoticeInput")
 class AdvocacyProjectIssueRepaymentNoticeInput:
     case_id: strawberry.ID
     reason: str
-    amount_pence: int
+    amount: str = strawberry.field(description="In pounds, as typed.")
     deadline: dt.date
-    payer: str = strawberry.field(description="Who must pay: the person or their nominee.")
+    payer: AdvocacyProjectPayee  # type: ignore[valid-type]
+    nominee_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The nominee (a Representative), when they repay.")
 
 
-@strawberry.input(name="AdvocacyProjectReconsiderationInput")
-class AdvocacyProjectReconsiderationInput:
+@strawberry.input(name="AdvocacyProjectRequestReconsiderationInput")
+class AdvocacyProjectRequestReconsiderationInput:
     notice_id: strawberry.ID
     reason: str
 
@@ -102,12 +108,47 @@ class AdvocacyProjectReconsiderationInput:
 class AdvocacyProjectDecideReconsiderationInput:
     notice_id: strawberry.ID
     upheld: bool
-    note: str
+    note: str = strawberry.field(description="The reasons for the decision.")
+    new_deadline: dt.date | None = strawberry.field(
+        default=None, description="When upheld: a new deadline to repay by.")
 
 
 @strawberry.input(name="AdvocacyProjectRecordRepaymentInput")
 class AdvocacyProjectRecordRepaymentInput:
     notice_id: strawberry.ID
+
+
+# --- payloads --------------------------------------------------------------------------------
+
+
+@strawberry.type(name="AdvocacyProjectPaymentsPayload")
+class AdvocacyProjectPaymentsPayload:
+    payments: list[AdvocacyProjectPayment] | None
+    user_errors: list[UserError]
+
+
+@strawberry.type(name="AdvocacyProjectPaymentPayload")
+class AdvocacyProjectPaymentPayload:
+    payment: AdvocacyProjectPayment | None
+    user_errors: list[UserError]
+
+
+@strawberry.type(name="AdvocacyProjectPaymentCasePayload")
+class AdvocacyProjectPaymentCasePayload:
+    case: AdvocacyProjectPaymentCase | None
+    user_errors: list[UserError]
+
+
+@strawberry.type(name="AdvocacyProjectReceiptPayload")
+class AdvocacyProjectReceiptPayload:
+    receipt: AdvocacyProjectReceipt | None
+    user_errors: list[UserError]
+
+
+@strawberry.type(name="AdvocacyProjectReviewPayload")
+class AdvocacyProjectReviewPayload:
+    review: AdvocacyProjectReview | None
+    user_errors: list[UserError]
 
 
 @strawberry.type(name="AdvocacyProjectRepaymentNoticePayload")
@@ -116,111 +157,151 @@ class AdvocacyProjectRepaymentNoticePayload:
     user_errors: list[UserError]
 
 
-def _notice_id(value: strawberry.ID) -> int:
-    return decode_id(value, "AdvocacyProjectRepaymentNotice", field="noticeId")
+P = TypeVar("P")
+
+
+async def _payload(info: Info[Context, None], payload: type[P], field: str,
+                   action: Callable[[Context], Awaitable[Any]]) -> P:
+    """Run one use case: the payload with its result, or with the user errors it raised (and
+    nothing changed). ``action`` decodes IDs and amounts too: a bad one is a user error."""
+    context = info.context
+    found, errors = await attempt(context, lambda: action(context))
+    return payload(**{field: found, "user_errors": errors})
+
+
+def _settings(context: Context) -> AdvocacySettings:
+    settings: AdvocacySettings = context.uow.plugins.config.settings("advocacy_project")
+    return settings
+
+
+def _nominee(value: strawberry.ID | None) -> int | None:
+    return None if value is None else decode_id(value, "Representative", field="nomineeId")
 
 
 @strawberry.type
 class AdvocacyProjectMutations:
     @strawberry.mutation(description="Schedule a one-off payment or instalments, to the person "
-                         "or their nominee.")
+                         "or their nominee, against a separate account.")
     async def advocacy_project_schedule_payments(
         self, info: Info[Context, None], input: AdvocacyProjectSchedulePaymentsInput
     ) -> AdvocacyProjectPaymentsPayload:
-        ctx = info.context
-        found, errors = await attempt(ctx, lambda: services.schedule_payments(
-            ctx.uow, ctx.policy,
-            case_id=decode_id(input.case_id, "AdvocacyProjectPaymentCase", field="caseId"),
-            instalments=[services.Instalment(i.amount_pence, i.due_on)
-                         for i in input.instalments],
-            payee=input.payee, account_reference=input.account_reference,
-            payee_name=input.payee_name))
-        return AdvocacyProjectPaymentsPayload(payments=found,  # type: ignore[arg-type]
-                                              user_errors=errors)
+        async def run(ctx: Context) -> Any:
+            instalments = [payments.Instalment(
+                parse_pounds(i.amount, field=f"instalments.{n}.amount"), i.due_on)
+                for n, i in enumerate(input.instalments)]
+            return await payments.schedule_payments(
+                ctx.uow, ctx.policy, case_id=decode_id(input.case_id, _CASE, field="caseId"),
+                instalments=instalments, payee=input.payee,
+                account_reference=input.account_reference,
+                nominee_id=_nominee(input.nominee_id))
+
+        return await _payload(info, AdvocacyProjectPaymentsPayload, "payments", run)
 
     @strawberry.mutation(description="A scheduled payment was made: the pot's money moves "
                          "from committed to paid.")
     async def advocacy_project_record_payment(
         self, info: Info[Context, None], input: AdvocacyProjectRecordPaymentInput
     ) -> AdvocacyProjectPaymentPayload:
-        ctx = info.context
-        found, errors = await attempt(ctx, lambda: services.record_payment(
-            ctx.uow, ctx.policy,
-            decode_id(input.payment_id, "AdvocacyProjectPayment", field="paymentId"),
-            paid_at=input.paid_at,
-            settings=ctx.uow.plugins.config.settings("advocacy_project")))
-        return AdvocacyProjectPaymentPayload(payment=found,  # type: ignore[arg-type]
-                                             user_errors=errors)
+        async def run(ctx: Context) -> Any:
+            return await payments.record_payment(
+                ctx.uow, ctx.policy, decode_id(input.payment_id, _PAYMENT, field="paymentId"),
+                paid_at=input.paid_at, settings=_settings(ctx))
 
-    @strawberry.mutation(description="A receipt or other evidence against a payment.")
+        return await _payload(info, AdvocacyProjectPaymentPayload, "payment", run)
+
+    @strawberry.mutation(description="A scheduled payment will not be made.")
+    async def advocacy_project_cancel_payment(
+        self, info: Info[Context, None], input: AdvocacyProjectCancelPaymentInput
+    ) -> AdvocacyProjectPaymentPayload:
+        async def run(ctx: Context) -> Any:
+            return await payments.cancel_payment(
+                ctx.uow, ctx.policy, decode_id(input.payment_id, _PAYMENT, field="paymentId"),
+                reason=input.reason)
+
+        return await _payload(info, AdvocacyProjectPaymentPayload, "payment", run)
+
+    @strawberry.mutation(description="A receipt or other evidence against a payment: sent by "
+                         "the person, or recorded by staff.")
     async def advocacy_project_record_receipt(
         self, info: Info[Context, None], input: AdvocacyProjectRecordReceiptInput
     ) -> AdvocacyProjectReceiptPayload:
-        ctx = info.context
-        found, errors = await attempt(ctx, lambda: services.record_receipt(
-            ctx.uow, ctx.policy,
-            payment_id=decode_id(input.payment_id, "AdvocacyProjectPayment",
-                                 field="paymentId"),
-            person_id=decode_id(input.person_id, "Person", field="personId"),
-            description=input.description, amount_pence=input.amount_pence,
-            spent_on=input.spent_on))
-        return AdvocacyProjectReceiptPayload(receipt=found,  # type: ignore[arg-type]
-                                             user_errors=errors)
+        async def run(ctx: Context) -> Any:
+            return await monitoring.record_receipt(
+                ctx.uow, ctx.policy,
+                payment_id=decode_id(input.payment_id, _PAYMENT, field="paymentId"),
+                person_id=decode_id(input.person_id, "Person", field="personId"),
+                description=input.description, amount_pence=parse_pounds(input.amount),
+                spent_on=input.spent_on)
+
+        return await _payload(info, AdvocacyProjectReceiptPayload, "receipt", run)
 
     @strawberry.mutation(description="Record a review; the next is scheduled.")
     async def advocacy_project_record_review(
         self, info: Info[Context, None], input: AdvocacyProjectRecordReviewInput
     ) -> AdvocacyProjectReviewPayload:
-        ctx = info.context
-        found, errors = await attempt(ctx, lambda: services.record_review(
-            ctx.uow, ctx.policy,
-            decode_id(input.review_id, "AdvocacyProjectReview", field="reviewId"),
-            note=input.note, settings=ctx.uow.plugins.config.settings("advocacy_project")))
-        return AdvocacyProjectReviewPayload(review=found,  # type: ignore[arg-type]
-                                            user_errors=errors)
+        async def run(ctx: Context) -> Any:
+            return await monitoring.record_review(
+                ctx.uow, ctx.policy, decode_id(input.review_id, _REVIEW, field="reviewId"),
+                note=input.note, settings=_settings(ctx))
 
-    @strawberry.mutation(description="A written repayment notice: reason, amount, deadline "
-                         "and who must pay.")
+        return await _payload(info, AdvocacyProjectReviewPayload, "review", run)
+
+    @strawberry.mutation(description="Stop a case's payments (regulation 17), with the reason "
+                         "in writing; scheduled payments are cancelled.")
+    async def advocacy_project_stop_payments(
+        self, info: Info[Context, None], input: AdvocacyProjectStopPaymentsInput
+    ) -> AdvocacyProjectPaymentCasePayload:
+        async def run(ctx: Context) -> Any:
+            return await cases.stop_payments(
+                ctx.uow, ctx.policy, decode_id(input.case_id, _CASE, field="caseId"),
+                reason=input.reason)
+
+        return await _payload(info, AdvocacyProjectPaymentCasePayload, "case", run)
+
+    @strawberry.mutation(description="A written repayment notice (regulation 15): the reason, "
+                         "the amount, the deadline and who must pay.")
     async def advocacy_project_issue_repayment_notice(
         self, info: Info[Context, None], input: AdvocacyProjectIssueRepaymentNoticeInput
     ) -> AdvocacyProjectRepaymentNoticePayload:
-        ctx = info.context
-        found, errors = await attempt(ctx, lambda: services.issue_repayment_notice(
-            ctx.uow, ctx.policy,
-            case_id=decode_id(input.case_id, "AdvocacyProjectPaymentCase", field="caseId"),
-            reason=input.reason, amount_pence=input.amount_pence, deadline=input.deadline,
-            payer=input.payer))
-        return AdvocacyProjectRepaymentNoticePayload(notice=found,  # type: ignore[arg-type]
-                                                     user_errors=errors)
+        async def run(ctx: Context) -> Any:
+            return await repayment.issue_repayment_notice(
+                ctx.uow, ctx.policy, case_id=decode_id(input.case_id, _CASE, field="caseId"),
+                reason=input.reason, amount_pence=parse_pounds(input.amount),
+                deadline=input.deadline, payer=input.payer,
+                nominee_id=_nominee(input.nominee_id))
+
+        return await _payload(info, AdvocacyProjectRepaymentNoticePayload, "notice", run)
 
     @strawberry.mutation(description="Ask for a repayment notice to be reconsidered.")
     async def advocacy_project_request_reconsideration(
-        self, info: Info[Context, None], input: AdvocacyProjectReconsiderationInput
+        self, info: Info[Context, None], input: AdvocacyProjectRequestReconsiderationInput
     ) -> AdvocacyProjectRepaymentNoticePayload:
-        ctx = info.context
-        found, errors = await attempt(ctx, lambda: services.request_reconsideration(
-            ctx.uow, ctx.policy, _notice_id(input.notice_id), reason=input.reason))
-        return AdvocacyProjectRepaymentNoticePayload(notice=found,  # type: ignore[arg-type]
-                                                     user_errors=errors)
+        async def run(ctx: Context) -> Any:
+            return await repayment.request_reconsideration(
+                ctx.uow, ctx.policy, decode_id(input.notice_id, _NOTICE, field="noticeId"),
+                reason=input.reason)
 
-    @strawberry.mutation(description="Decide a reconsideration: the notice upheld or "
-                         "withdrawn.")
+        return await _payload(info, AdvocacyProjectRepaymentNoticePayload, "notice", run)
+
+    @strawberry.mutation(description="Decide a reconsideration: the repayment upheld, or the "
+                         "notice withdrawn.")
     async def advocacy_project_decide_reconsideration(
         self, info: Info[Context, None], input: AdvocacyProjectDecideReconsiderationInput
     ) -> AdvocacyProjectRepaymentNoticePayload:
-        ctx = info.context
-        found, errors = await attempt(ctx, lambda: services.decide_reconsideration(
-            ctx.uow, ctx.policy, _notice_id(input.notice_id), upheld=input.upheld,
-            note=input.note))
-        return AdvocacyProjectRepaymentNoticePayload(notice=found,  # type: ignore[arg-type]
-                                                     user_errors=errors)
+        async def run(ctx: Context) -> Any:
+            return await repayment.decide_reconsideration(
+                ctx.uow, ctx.policy, decode_id(input.notice_id, _NOTICE, field="noticeId"),
+                upheld=input.upheld, note=input.note, new_deadline=input.new_deadline)
 
-    @strawberry.mutation(description="The money was repaid: it comes back to the pot.")
+        return await _payload(info, AdvocacyProjectRepaymentNoticePayload, "notice", run)
+
+    @strawberry.mutation(description="The notice's amount was repaid: it comes back to the "
+                         "pot.")
     async def advocacy_project_record_repayment(
         self, info: Info[Context, None], input: AdvocacyProjectRecordRepaymentInput
     ) -> AdvocacyProjectRepaymentNoticePayload:
-        ctx = info.context
-        found, errors = await attempt(ctx, lambda: services.record_repayment(
-            ctx.uow, ctx.policy, _notice_id(input.notice_id)))
-        return AdvocacyProjectRepaymentNoticePayload(notice=found,  # type: ignore[arg-type]
-                                                     user_errors=errors)
+        async def run(ctx: Context) -> Any:
+            return await repayment.record_repayment(
+                ctx.uow, ctx.policy, decode_id(input.notice_id, _NOTICE, field="noticeId"))
+
+        return await _payload(info, AdvocacyProjectRepaymentNoticePayload, "notice", run)
