@@ -7,6 +7,7 @@ from typing import Any
 
 from alembic import context
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.db import Database
 from core.models import Base
@@ -27,12 +28,30 @@ def _run(connection: Connection) -> None:
         context.run_migrations()
 
 
+async def _sqlite_foreign_keys(connection: AsyncConnection, on: bool) -> None:
+    # A PRAGMA that works only outside a transaction: sent on the driver's connection, past
+    # SQLAlchemy's BEGIN.
+    raw = await connection.get_raw_connection()
+    await raw.driver_connection.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
+
 async def _run_async(url: str) -> None:
     database = Database(url)
+    sqlite = database.engine.dialect.name == "sqlite"
     try:
         async with database.engine.connect() as connection:
+            # SQLite changes a table by copying it and dropping the old one, which a row
+            # referring to it would refuse: check the references once, after the migrations.
+            if sqlite:
+                await _sqlite_foreign_keys(connection, on=False)
             await connection.run_sync(_run)
             await connection.commit()
+            if sqlite:
+                broken = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                await connection.commit()
+                await _sqlite_foreign_keys(connection, on=True)
+                if broken:
+                    raise RuntimeError(f"the migrations broke foreign keys: {broken[:5]}")
     finally:
         await database.dispose()
 
