@@ -61,22 +61,45 @@ Row = TypeVar("Row")
 # --- the case opens on approval (the platform, after the approval committed) -----------------
 
 
-async def open_case(uow: UnitOfWork, request_id: int) -> PaymentCase | None:
+async def open_case(uow: UnitOfWork, request_id: int,
+                    policy: AccessPolicy | None = None) -> PaymentCase | None:
     """Open a payment case for an approved direct-payment request (once), held by the
-    organisation that holds the request's funding pot."""
+    organisation that holds the request's funding pot.
+
+    The platform calls it when a request is approved (no ``policy``: a request that needs no
+    case is passed over). An advisor calls it with their policy when that did not happen: only
+    the fund holder may, and a request that cannot have a case is refused with a code."""
     async with uow.begin() as tx:
         session = tx.session
         existing = await session.scalar(
             select(PaymentCase).where(PaymentCase.request_id == request_id))
+        request = await session.get(BudgetRequest, request_id)
+        if request is None:
+            if policy is None:
+                return None
+            raise NotFound("budget request", field="requestId")
+        budget = await session.get_one(Budget, request.budget_id)
+        pot = await session.get_one(FundingPot, budget.funding_pot_id)
+        if policy is not None:
+            await policy.require_acting_for(session, Action.UPDATE, request.person_id,
+                                            CATEGORY, pot.holder_organisation_id,
+                                            what="budget request", field="requestId",
+                                            refusal=NOT_FUND_HOLDER)
         if existing is not None:
             return existing
-        request = await session.get(BudgetRequest, request_id)
-        if request is None or request.status is not BudgetRequestStatus.APPROVED:
-            return None
-        budget = await session.get_one(Budget, request.budget_id)
+        problem = None
         if budget.payment_route is not PaymentRoute.DIRECT_PAYMENT:
-            return None
-        pot = await session.get_one(FundingPot, budget.funding_pot_id)
+            problem = InvalidTransition("Only a direct payment is paid by The Advocacy "
+                                        "Project.", code="WRONG_PAYMENT_ROUTE",
+                                        field="requestId")
+        elif request.status is not BudgetRequestStatus.APPROVED:
+            problem = InvalidTransition(
+                f"This request is {request.status.value.replace('_', ' ')}, not approved.",
+                code="REQUEST_NOT_APPROVED", field="requestId")
+        if problem is not None:
+            if policy is None:
+                return None
+            raise problem
         case = PaymentCase(person_id=request.person_id, budget_id=budget.id,
                            request_id=request.id, organisation_id=pot.holder_organisation_id,
                            approved_pence=request.total_pence,
@@ -84,6 +107,8 @@ async def open_case(uow: UnitOfWork, request_id: int) -> PaymentCase | None:
                            status=CaseStatus.OPEN)
         session.add(case)
         await session.flush()
+        if policy is not None:
+            await audit(tx, policy, case.person_id, "open_case")
         return case
 
 

@@ -307,3 +307,24 @@ async def test_an_advisor_without_consent_sees_nothing_of_the_person(
         [entry] = (await views.pipeline(session, ada, first=10, after=None)).items
     assert (seen.id, entry.request.id, entry.stage) == (case.id, case.request_id,
                                                         views.Stage.PAID)
+
+
+async def test_the_advisor_opens_a_case_approval_did_not(ap_world: AdvocacyWorld) -> None:
+    w = ap_world
+    uow = w.elft.uow
+    case = await w.approved_case("200", "Gym membership")
+    async with uow.begin() as tx:  # as if the event after the approval had been lost
+        await tx.session.delete(await tx.session.get_one(PaymentCase, case.id))
+    with pytest.raises(DomainError) as elft:
+        await cases.open_case(uow, case.request_id, await w.policy("amara"))
+    assert elft.value.code == "NOT_FUND_HOLDER"
+    opened = await cases.open_case(uow, case.request_id, await w.policy("ada"))
+    assert opened is not None
+    assert (opened.request_id, opened.approved_pence, opened.status) == (
+        case.request_id, 20_000, CaseStatus.OPEN)
+    again = await cases.open_case(uow, case.request_id, await w.policy("ada"))
+    assert again is not None and again.id == opened.id  # once
+    waiting = await w.elft.request("100", "Running shoes")
+    with pytest.raises(DomainError) as not_yet:
+        await cases.open_case(uow, waiting, await w.policy("ada"))
+    assert not_yet.value.code == "REQUEST_NOT_APPROVED"

@@ -41,6 +41,11 @@ class AdvocacyProjectInstalmentInput:
     due_on: dt.date
 
 
+@strawberry.input(name="AdvocacyProjectOpenCaseInput")
+class AdvocacyProjectOpenCaseInput:
+    request_id: strawberry.ID
+
+
 @strawberry.input(name="AdvocacyProjectSchedulePaymentsInput")
 class AdvocacyProjectSchedulePaymentsInput:
     case_id: strawberry.ID
@@ -180,6 +185,18 @@ def _nominee(value: strawberry.ID | None) -> int | None:
 
 @strawberry.type
 class AdvocacyProjectMutations:
+    @strawberry.mutation(description="Open the payment case of an approved direct-payment "
+                         "request, if approval did not (it opens by itself on approval).")
+    async def advocacy_project_open_case(
+        self, info: Info[Context, None], input: AdvocacyProjectOpenCaseInput
+    ) -> AdvocacyProjectPaymentCasePayload:
+        async def run(ctx: Context) -> Any:
+            return await cases.open_case(
+                ctx.uow, decode_id(input.request_id, "BudgetRequest", field="requestId"),
+                ctx.policy)
+
+        return await _payload(info, AdvocacyProjectPaymentCasePayload, "case", run)
+
     @strawberry.mutation(description="Schedule a one-off payment or instalments, to the person "
                          "or their nominee, against a separate account.")
     async def advocacy_project_schedule_payments(
