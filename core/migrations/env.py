@@ -31,8 +31,9 @@ def _run(connection: Connection) -> None:
 async def _sqlite_foreign_keys(connection: AsyncConnection, on: bool) -> None:
     # A PRAGMA that works only outside a transaction: sent on the driver's connection, past
     # SQLAlchemy's BEGIN.
-    raw = await connection.get_raw_connection()
-    await raw.driver_connection.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None
+    await driver.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
 
 
 async def _run_async(url: str) -> None:
