@@ -424,7 +424,7 @@ class PersonRecords:
                 rows.next_id("budget_request_transition"), rid, from_status, to_status, at,
                 reason, None, by))
         rows.add("budget_request", (
-            rid, bid, pid, status, rng.choice(PURPOSES), total,
+            rid, bid, pid, status, rng.choice(PURPOSES), total, total if spent in path else 0,
             [step.as_json() for step in steps] if submitted else None,
             len(steps) if submitted else None, submitted, decided, created, None, requester))
 
@@ -458,5 +458,5 @@ class PersonRecords:
             rows.add("budget_request_transition", (
                 rows.next_id("budget_request_transition"), rid, None, "draft", created, None,
                 None, coordinator))
-            rows.add("budget_request", (rid, bid, pid, "draft", "Swimming lessons", amount,
+            rows.add("budget_request", (rid, bid, pid, "draft", "Swimming lessons", amount, 0,
                                         None, None, None, None, created, None, coordinator))

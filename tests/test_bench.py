@@ -21,7 +21,14 @@ from bench.scales import Scale, TeamSizes
 from bench.scenarios import CASELOAD
 from core.audit import verify_chain
 from core.db import Database
-from core.models import Base, CareRelationship, FundingPot, FundingPotEntry, Person
+from core.models import (
+    Base,
+    BudgetRequest,
+    CareRelationship,
+    FundingPot,
+    FundingPotEntry,
+    Person,
+)
 from core.nhs_number import is_valid_nhs_number
 from core.unit_of_work import UnitOfWork
 from tests.support.graphql import GraphQLClient
@@ -108,10 +115,13 @@ async def test_pots_are_never_overspent_and_their_ledger_adds_up(
             select(FundingPotEntry.pot_id, func.sum(FundingPotEntry.available_delta_pence))
             .group_by(FundingPotEntry.pot_id))).all())
         pots = list(await session.scalars(select(FundingPot)))
+        # What requests say was paid is what the ledger says was paid.
+        paid_by_requests = await session.scalar(select(func.sum(BudgetRequest.paid_pence)))
     assert pots
     for pot in pots:
         assert pot.available_pence >= 0
         assert ledger[pot.id] == pot.available_pence
+    assert paid_by_requests == sum(pot.paid_pence for pot in pots) > 0
 
 
 async def test_benchmark_teams_have_their_exact_sizes(
