@@ -28,6 +28,7 @@ Every refusal is logged with the rule that decided it.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections import defaultdict
@@ -135,6 +136,9 @@ class AccessPolicy:
         self.now = now or utcnow()
         self.journal = journal or AccessJournal()
         self._people: dict[int, PersonAccess] = {}
+        # Resolvers prime concurrently (sibling fields, DataLoader batches): one at a time, so
+        # people a first call is computing are not computed again by a second.
+        self._priming = asyncio.Lock()
 
     # --- SQL: a coarse filter for lists, exact checks after ``prime`` --------------------
 
@@ -205,7 +209,13 @@ class AccessPolicy:
 
     async def prime(self, session: AsyncSession, person_ids: Iterable[int]) -> None:
         """Compute, in a fixed number of statements, access to each of these people."""
-        wanted = sorted({pid for pid in person_ids if pid not in self._people})
+        asked = set(person_ids)
+        if asked <= self._people.keys():
+            return
+        async with self._priming:
+            await self._prime(session, sorted(asked - self._people.keys()))
+
+    async def _prime(self, session: AsyncSession, wanted: list[int]) -> None:
         if not wanted:
             return
         kind = self.principal.kind

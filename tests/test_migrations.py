@@ -7,7 +7,7 @@ from typing import Any
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Column, MetaData, String, inspect
+from sqlalchemy import Column, MetaData, String, inspect, text
 from sqlalchemy.engine import Connection
 
 from core.db import Database
@@ -118,3 +118,55 @@ async def test_upgrading_again_changes_nothing(database_url: str) -> None:
         await database.dispose()
     assert heads_after == heads_before
     assert after == before
+
+
+# Requests as 0004 stored them, before payments in part: status -> total in pence.
+_REQUESTS_BEFORE_0005 = {
+    "draft": 1_000, "submitted": 2_000, "awaiting_approval": 3_000, "approved": 4_000,
+    "rejected": 5_000, "withdrawn": 6_000, "paid": 7_000, "delivered": 8_000,
+    "reviewed": 9_000,
+}
+
+
+async def test_0005_counts_requests_paid_before_it_as_paid_in_full(
+    fresh_database_url: str,
+) -> None:
+    """Paid, delivered and reviewed requests were paid in full: paid_pence is their total;
+    nothing else was paid, and nothing was repaid."""
+    await upgrade_async(fresh_database_url, "0004")
+    database = Database(fresh_database_url)
+    try:
+        async with database.engine.begin() as connection:
+            for statement in [
+                "INSERT INTO organisation (id, name, kind, legal_basis, created_at) "
+                "VALUES (1, 'Fund holder', 'voluntary_organisation', 'consent', "
+                "CURRENT_TIMESTAMP)",
+                "INSERT INTO person (id, given_name, family_name, created_at) "
+                "VALUES (1, 'Ngozi', 'Example', CURRENT_TIMESTAMP)",
+                "INSERT INTO funding_pot (id, name, holder_organisation_id, allocated_pence, "
+                "committed_pence, paid_pence, created_at) "
+                "VALUES (1, 'Pot', 1, 100000, 4000, 24000, CURRENT_TIMESTAMP)",
+                "INSERT INTO budget (id, person_id, funding_pot_id, payment_route, "
+                "period_start, period_end, created_at) "
+                "VALUES (1, 1, 1, 'direct_payment', '2026-01-01', '2026-12-31', "
+                "CURRENT_TIMESTAMP)",
+                *[f"INSERT INTO budget_request (id, budget_id, person_id, status, purpose, "
+                  f"total_pence, created_at) VALUES ({n}, 1, 1, '{status}', 'Lessons', "
+                  f"{total}, CURRENT_TIMESTAMP)"
+                  for n, (status, total) in enumerate(_REQUESTS_BEFORE_0005.items(), 1)],
+            ]:
+                await connection.execute(text(statement))
+        await database.dispose()
+
+        await upgrade_async(fresh_database_url, plugins=PLUGINS)
+
+        async with database.engine.connect() as connection:
+            rows = (await connection.execute(text(
+                "SELECT status, total_pence, paid_pence, repaid_pence FROM budget_request "
+                "ORDER BY id"))).all()
+    finally:
+        await database.dispose()
+    paid_in_full = {"paid", "delivered", "reviewed"}
+    assert [tuple(row) for row in rows] == [
+        (status, total, total if status in paid_in_full else 0, 0)
+        for status, total in _REQUESTS_BEFORE_0005.items()]

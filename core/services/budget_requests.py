@@ -82,10 +82,20 @@ class ItemInput:
     goal_id: int | None = None
 
 
+async def _locked(tx: Transaction, request_id: int) -> BudgetRequest | None:
+    """The request, locked for this transaction and read after the lock: every change to one
+    request waits for the one before it and sees what it did (PostgreSQL; on SQLite a write
+    transaction holds the database's write lock already)."""
+    return await tx.session.scalar(
+        select(BudgetRequest).where(BudgetRequest.id == request_id).with_for_update()
+        .execution_options(populate_existing=True))
+
+
 async def _request_for(
     tx: Transaction, policy: AccessPolicy, request_id: int, action: Action
 ) -> BudgetRequest:
-    request = await tx.session.get(BudgetRequest, request_id)
+    """The request, locked, if the principal may take this action on it."""
+    request = await _locked(tx, request_id)
     if request is None:
         raise NotFound("budget request", field="requestId")
     await policy.require(tx.session, action, request.person_id, [CATEGORY],
@@ -298,12 +308,12 @@ async def withdraw_request(
     reason_text = optional_text(reason, field="reason", what="a reason", max_length=2000)
     async with uow.begin() as tx:
         request = await _request_for(tx, policy, request_id, Action.UPDATE)
+        budget = await tx.session.get_one(Budget, request.budget_id)
+        pot = await lock_pot(tx.session, budget.funding_pot_id)
         was_approved = request.status is S.APPROVED
         _move(tx, policy, request, (S.DRAFT, *_OPEN_FOR_DECISION, S.APPROVED), S.WITHDRAWN,
               reason_text)
         if was_approved:
-            budget = await tx.session.get_one(Budget, request.budget_id)
-            pot = await lock_pot(tx.session, budget.funding_pot_id)
             move_money(tx.session, pot, LedgerEntryKind.RELEASE,
                        request.total_pence - request.paid_pence, request_id=request.id,
                        at=policy.now)
@@ -322,8 +332,8 @@ async def _spend(uow: UnitOfWork, policy: AccessPolicy, request_id: int,
             raise InvalidTransition(
                 "A direct payment is marked paid; a notional or third-party budget is marked "
                 "delivered.", code="WRONG_PAYMENT_ROUTE", field="requestId")
-        _move(tx, policy, request, (S.APPROVED,), to)
         pot = await lock_pot(tx.session, budget.funding_pot_id)
+        _move(tx, policy, request, (S.APPROVED,), to)
         move_money(tx.session, pot, LedgerEntryKind.PAYMENT,
                    request.total_pence - request.paid_pence, request_id=request.id,
                    at=policy.now)
@@ -339,10 +349,9 @@ _NOT_FUND_HOLDER = ("NOT_FUND_HOLDER",
 async def _locked_for_money(
     tx: Transaction, policy: AccessPolicy, request_id: int, field: str
 ) -> tuple[BudgetRequest, FundingPot]:
-    """The request and its locked pot, after checking the principal acts for the pot's
-    holder. The pot's lock serialises every movement of its money, so the request is read
-    again after it: a concurrent payment is never missed."""
-    request = await tx.session.get(BudgetRequest, request_id)
+    """The request and its pot, both locked, after checking the principal acts for the pot's
+    holder."""
+    request = await _locked(tx, request_id)
     if request is None:
         raise NotFound("budget request", field=field)
     budget = await tx.session.get_one(Budget, request.budget_id)
@@ -356,9 +365,7 @@ async def _locked_for_money(
         raise InvalidTransition("Only a direct payment is paid in instalments; a notional or "
                                 "third-party budget is marked delivered.",
                                 code="WRONG_PAYMENT_ROUTE", field=field)
-    pot = await lock_pot(tx.session, budget.funding_pot_id)
-    await tx.session.refresh(request)
-    return request, pot
+    return request, await lock_pot(tx.session, budget.funding_pot_id)
 
 
 async def pay_towards_request(

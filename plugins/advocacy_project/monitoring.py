@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput, InvalidTransition, NotFound
 from core.inputs import required_text
-from core.models import BudgetItem
+from core.models import BudgetItem, BudgetRequest
 from core.money import Money
 from core.policy import AccessPolicy, Action
 from core.unit_of_work import UnitOfWork
@@ -92,13 +92,15 @@ def _words(text: str) -> set[str]:
             if len(w) > 2}
 
 
-def _flags(case: PaymentCase, planned: set[str], payments: list[Payment],
+def _flags(case: PaymentCase, planned: set[str], repaid_pence: int, payments: list[Payment],
            receipts: list[Receipt], open_reviews: list[Review], today: dt.date,
            settings: AdvocacySettings) -> list[Flag]:
     flags = [Flag(FlagCode.SPEND_NOT_IN_PLAN, f"“{r.description}” is not in the plan.")
              for r in receipts if not _words(r.description) & planned]
     paid = [p for p in payments if p.status is PaymentStatus.PAID and p.paid_at is not None]
-    unevidenced = sum(p.amount_pence for p in paid) - sum(r.amount_pence for r in receipts)
+    # Money repaid to the pot needs no receipt.
+    unevidenced = (sum(p.amount_pence for p in paid) - repaid_pence
+                   - sum(r.amount_pence for r in receipts))
     if paid and unevidenced > 0:
         oldest = min(p.paid_at for p in paid if p.paid_at is not None)
         if (today - oldest.date()).days >= settings.unspent_after_days:
@@ -118,17 +120,20 @@ async def flags_of_cases(session: AsyncSession, policy: AccessPolicy, case_ids: 
                          *, today: dt.date | None = None,
                          settings: AdvocacySettings = DEFAULTS) -> dict[int, list[Flag]]:
     """What monitoring noticed, per readable case: spend not in the plan, unspent money
-    building up, overdue payments and reviews. Five statements for any number of cases."""
+    building up, overdue payments and reviews. Six statements for any number of cases."""
     day = today or policy.now.date()
     cases = await readable_by_ids(session, policy, PaymentCase, case_ids)
     if not cases:
         return {}
     ids = list(cases)
+    request_ids = {case.request_id for case in cases.values()}
     planned: dict[int, set[str]] = defaultdict(set)
     for request_id, description in await session.execute(
             select(BudgetItem.request_id, BudgetItem.description).where(
-                BudgetItem.request_id.in_({case.request_id for case in cases.values()}))):
+                BudgetItem.request_id.in_(request_ids))):
         planned[request_id] |= _words(description)
+    repaid = dict((await session.execute(select(BudgetRequest.id, BudgetRequest.repaid_pence)
+                                         .where(BudgetRequest.id.in_(request_ids)))).all())
     payments: dict[int, list[Payment]] = defaultdict(list)
     for payment in await session.scalars(select(Payment).where(Payment.case_id.in_(ids))):
         payments[payment.case_id].append(payment)
@@ -139,8 +144,9 @@ async def flags_of_cases(session: AsyncSession, policy: AccessPolicy, case_ids: 
     for review in await session.scalars(select(Review).where(Review.case_id.in_(ids),
                                                              Review.done_at.is_(None))):
         reviews[review.case_id].append(review)
-    return {case.id: _flags(case, planned[case.request_id], payments[case.id],
-                            receipts[case.id], reviews[case.id], day, settings)
+    return {case.id: _flags(case, planned[case.request_id], repaid[case.request_id],
+                            payments[case.id], receipts[case.id], reviews[case.id], day,
+                            settings)
             for case in cases.values()}
 
 

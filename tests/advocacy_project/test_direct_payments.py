@@ -328,3 +328,30 @@ async def test_the_advisor_opens_a_case_approval_did_not(ap_world: AdvocacyWorld
     with pytest.raises(DomainError) as not_yet:
         await cases.open_case(uow, waiting, await w.policy("ada"))
     assert not_yet.value.code == "REQUEST_NOT_APPROVED"
+
+
+async def test_money_repaid_to_the_pot_needs_no_receipt(ap_world: AdvocacyWorld) -> None:
+    w = ap_world
+    uow = w.elft.uow
+    case = await w.approved_case("200", "Gym membership")
+    [payment] = await payments.schedule_payments(
+        uow, await w.policy("ada"), case_id=case.id, payee="person", account_reference="DP-R",
+        instalments=[Instalment(20_000, TODAY)])
+    await payments.record_payment(uow, await w.policy("ada"), payment.id)
+    await monitoring.record_receipt(uow, await w.policy("ngozi"), payment_id=payment.id,
+                                    person_id=w.ngozi, description="Gym membership",
+                                    amount_pence=12_000, spent_on=TODAY)
+    later = TODAY + dt.timedelta(days=100)
+
+    async def unspent() -> list[str]:
+        async with w.elft.db.reading() as session:
+            found = await monitoring.flags_of_cases(session, await w.policy("ada"), [case.id],
+                                                    today=later)
+        return [f.message for f in found[case.id] if f.code == "UNSPENT_BUILDING_UP"]
+
+    assert await unspent() == ["£80.00 paid has no receipt after 90 days."]
+    notice = await repayment.issue_repayment_notice(
+        uow, await w.policy("ada"), case_id=case.id, reason="£80 not spent",
+        amount_pence=8_000, payer="person", deadline=TODAY + dt.timedelta(days=28))
+    await repayment.record_repayment(uow, await w.policy("ada"), notice.id)
+    assert await unspent() == []

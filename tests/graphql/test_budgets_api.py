@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from core.models import BudgetRequestStatus as S
-from tests.support import records
+from core.services import budget_requests
+from tests.support import policies, records
 from tests.support.graphql import GraphQLClient, gid
 from tests.support.operations import refusal, run
 from tests.support.world import World
@@ -346,3 +347,30 @@ async def test_someone_elses_request_cannot_be_withdrawn(
                             as_user="zed")
 
     assert refusal(payload) == ("NOT_FOUND", "requestId")
+
+
+# --- payments in part --------------------------------------------------------------------------
+
+_PAID = """query($id: ID!) { node(id: $id) { ... on BudgetRequest {
+  status total { pence } paid { pence formatted } repaid { pence } } } }"""
+
+
+@pytest.mark.parametrize("user", ["ngozi", "amara"])
+async def test_what_was_paid_and_repaid_reads_for_whoever_may_read_the_budget(
+    world: World, client: GraphQLClient, user: str
+) -> None:
+    request_id = await records.budget_request(world, items=[("Lessons", "200")],
+                                              status=S.APPROVED)
+    system = policies.system()
+    async with world.uow.begin() as tx:  # as the fund holder's payment workflow would
+        await budget_requests.pay_towards_request(tx, system, request_id, 5_000, at=system.now)
+        await budget_requests.repay_towards_request(tx, system, request_id, 1_250,
+                                                    at=system.now)
+
+    result = await client.execute(_PAID, {"id": gid("BudgetRequest", request_id)},
+                                  as_user=user)
+
+    assert result.errors == []
+    assert result.data == {"node": {"status": "APPROVED", "total": {"pence": 20_000},
+                                    "paid": {"pence": 5_000, "formatted": "£50.00"},
+                                    "repaid": {"pence": 1_250}}}

@@ -8,13 +8,14 @@ nobody else learns that a person exists. Something you can see but may not do is
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from core.errors import Forbidden, NotFound
-from core.models import CareBasis, CareRelationship, Person, RecoveryGoal
+from core.models import CareBasis, CareRelationship, Person, RecoveryGoal, StaffMember
 from core.policy import AccessPolicy, Action
 from core.principal import PrincipalKind
 from core.services import accounts, consents, goals, organisations, people
@@ -201,3 +202,77 @@ async def test_access_is_worked_out_in_a_fixed_number_of_statements(
         team = policy.acting_team(world.ngozi)
         assert team is not None and team.team_id == world.cmht
     assert counts[0] == counts[1] > 0
+
+
+# --- require_acting_for: actions for one organisation alone ----------------------------------
+
+_NOT_HOLDER = ("NOT_FUND_HOLDER", "Only the organisation that holds the funding pot pays.")
+
+
+async def _decided(policy: AccessPolicy, world: World, action: Action, person_id: int) -> Any:
+    async with world.uow.db.reading() as session:
+        return await policy.decide(session, action, person_id, ["budget"])
+
+
+async def _acting_for(policy: AccessPolicy, world: World, person_id: int,
+                      organisation_id: int) -> Any:
+    async with world.uow.db.reading() as session:
+        return await policy.require_acting_for(
+            session, Action.UPDATE, person_id, "budget", organisation_id,
+            what="budget request", field="requestId", refusal=_NOT_HOLDER)
+
+
+async def test_require_acting_for_allows_staff_only_through_a_team_of_that_organisation(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Ada (a PHB advisor in the charity, with Ngozi's case and consent) acts for the charity;
+    Amara (the trust) and Ngozi may update her budget too, but not for the charity; Dee holds
+    the update in the trust and only reads it in the charity; the system always may."""
+    await _staff(world, "ada", world.charity_team, ["advocacy_project.phb_advisor"])
+    await _staff(world, "dee", world.charity_team, ["core_arts.sessions_coordinator"])
+    async with world.uow.db.reading() as session:
+        dee = await session.scalar(select(StaffMember.id).where(StaffMember.given_name == "dee"))
+    assert dee is not None
+    await organisations.add_membership(world.uow, policies.system(), staff_member_id=dee,
+                                       team_id=world.cmht, roles=["elft.care_coordinator"])
+    await organisations.start_care_relationship(
+        world.uow, policies.system(), team_id=world.charity_team, person_id=world.ngozi,
+        basis=CareBasis.DIRECT_PAYMENT_CASE, starts_at=policies.system().now - DAY)
+    await consents.grant_consent(world.uow, await world.policy("ngozi"), person_id=world.ngozi,
+                                 grantee_organisation_id=world.charity, categories=["budget"],
+                                 purpose="Paying my direct payments")
+
+    allowed = await _acting_for(await world.policy("ada"), world, world.ngozi, world.charity)
+    assert (allowed.allowed, allowed.rule) == (True, "consent")
+    for person_id in (world.ngozi, world.zed, UNKNOWN):
+        system = await _acting_for(policies.system(), world, person_id, world.gp)
+        assert system.allowed
+    with caplog.at_level(logging.INFO, logger="recovery_hub.access"):
+        for username, organisation_id in [("amara", world.charity), ("ngozi", world.charity),
+                                          ("dee", world.charity), ("ada", world.trust)]:
+            policy = await world.policy(username)
+            assert (await _decided(policy, world, Action.UPDATE, world.ngozi)).allowed
+            with pytest.raises(Forbidden) as refused:
+                await _acting_for(policy, world, world.ngozi, organisation_id)
+            assert (refused.value.code, refused.value.field, refused.value.message) == (
+                "NOT_FUND_HOLDER", "requestId", _NOT_HOLDER[1]), username
+    amara = (await world.policy("amara")).principal.staff_member_id
+    messages = [r.getMessage() for r in caplog.records if r.name == "recovery_hub.access"]
+    assert any(f"principal=staff:{amara} " in m and f"person={world.ngozi}" in m
+               and "action=update" in m and "category=budget" in m
+               and "rule=not_acting_for_organisation" in m for m in messages), messages
+    assert sum("rule=not_acting_for_organisation" in m for m in messages) == 4
+
+
+async def test_require_acting_for_refuses_first_as_require_does(world: World) -> None:
+    """Who may not see the person gets NOT_FOUND; who may see but not update, FORBIDDEN."""
+    await _staff(world, "gina", world.gp_team, ["gp.clinician"])
+    for username, person_id in [("stranger", world.ngozi), ("amara", world.zed),
+                                ("belu", world.ngozi), ("amara", UNKNOWN)]:
+        with pytest.raises(NotFound) as hidden:
+            await _acting_for(await world.policy(username), world, person_id, world.trust)
+        assert (hidden.value.code, hidden.value.field) == ("NOT_FOUND", "requestId")
+    with pytest.raises(Forbidden) as forbidden:  # the GP does not see the budget at all
+        await _acting_for(await world.policy("gina"), world, world.ngozi, world.gp)
+    assert (forbidden.value.code, forbidden.value.field) == ("FORBIDDEN", "requestId")
+    assert "budget" in forbidden.value.message
