@@ -105,7 +105,7 @@ async def _request_for(
 
 def _move(tx: Transaction, policy: AccessPolicy, request: BudgetRequest,
           allowed_from: Sequence[BudgetRequestStatus], to: BudgetRequestStatus,
-          reason: str | None = None) -> None:
+          reason: str | None = None, at: dt.datetime | None = None) -> None:
     if request.status not in allowed_from:
         raise InvalidTransition(
             f"This request is {request.status.value.replace('_', ' ')}: it cannot become "
@@ -113,7 +113,8 @@ def _move(tx: Transaction, policy: AccessPolicy, request: BudgetRequest,
             field="requestId",
         )
     tx.session.add(BudgetRequestTransition(request_id=request.id, from_status=request.status,
-                                           to_status=to, changed_at=policy.now, reason=reason,
+                                           to_status=to, changed_at=at or policy.now,
+                                           reason=reason,
                                            **recorded_by(policy)))
     request.status = to
 
@@ -392,8 +393,8 @@ async def pay_towards_request(
     move_money(tx.session, pot, LedgerEntryKind.PAYMENT, amount_pence, request_id=request.id,
                at=at, note=note)
     request.paid_pence += amount_pence
-    if request.paid_pence == request.total_pence:
-        _move(tx, policy, request, (S.APPROVED,), S.PAID)
+    if request.paid_pence == request.total_pence:  # paid when the last payment was made
+        _move(tx, policy, request, (S.APPROVED,), S.PAID, at=at)
     return request
 
 

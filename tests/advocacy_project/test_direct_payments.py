@@ -25,6 +25,7 @@ from plugins.advocacy_project.models import (
     Review,
 )
 from plugins.advocacy_project.payments import Instalment
+from plugins.elft import views as elft_views
 from tests.elft.support import ElftWorld, ledger_balanced
 
 from .support import AdvocacyWorld, build_advocacy_world
@@ -355,3 +356,24 @@ async def test_money_repaid_to_the_pot_needs_no_receipt(ap_world: AdvocacyWorld)
         amount_pence=8_000, payer="person", deadline=TODAY + dt.timedelta(days=28))
     await repayment.record_repayment(uow, await w.policy("ada"), notice.id)
     assert await unspent() == []
+
+
+async def test_elfts_pot_overview_counts_the_days_to_the_payment_the_advisor_recorded(
+        ap_world: AdvocacyWorld) -> None:
+    """A payment recorded today as made yesterday, for a request approved four days ago: the
+    request became paid yesterday, and ELFT's overview says three days to payment."""
+    w = ap_world
+    uow = w.elft.uow
+    case = await w.approved_case("200", "Gym membership")
+    approved = dt.datetime.now(dt.UTC) - dt.timedelta(days=4)
+    async with uow.begin() as tx:  # as if approved four days ago
+        (await tx.session.get_one(PaymentCase, case.id)).approved_at = approved
+        (await tx.session.get_one(BudgetRequest, case.request_id)).decided_at = approved
+    [payment] = await payments.schedule_payments(
+        uow, await w.policy("ada"), case_id=case.id, payee="person", account_reference="DP-T",
+        instalments=[Instalment(20_000, TODAY)])
+    await payments.record_payment(uow, await w.policy("ada"), payment.id,
+                                  paid_at=approved + dt.timedelta(days=3))
+    async with w.elft.db.reading() as session:
+        [overview] = await elft_views.pot_overviews(session, await w.policy("helen"))
+    assert (overview.requests_paid, overview.median_days_to_payment) == (1, 3.0)
