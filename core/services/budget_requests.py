@@ -3,7 +3,7 @@
     draft ─submit→ submitted ─approve→ awaiting_approval ─approve→ ... → approved
     draft, submitted, awaiting_approval, approved ─withdraw→ withdrawn
     submitted, awaiting_approval ─reject→ rejected
-    approved ─mark_paid→ paid (direct payment) | ─mark_delivered→ delivered (otherwise)
+    approved ─mark_paid (the fund holder)→ paid (direct payment) | ─mark_delivered→ delivered
     approved ─pay_towards_request (in part, by the fund holder)…→ paid, once all is paid
     paid, delivered ─mark_reviewed→ reviewed
 
@@ -323,26 +323,6 @@ async def withdraw_request(
     return request
 
 
-async def _spend(uow: UnitOfWork, policy: AccessPolicy, request_id: int,
-                 to: BudgetRequestStatus) -> BudgetRequest:
-    async with uow.begin() as tx:
-        request = await _request_for(tx, policy, request_id, Action.APPROVE)
-        budget = await tx.session.get_one(Budget, request.budget_id)
-        direct = budget.payment_route is PaymentRoute.DIRECT_PAYMENT
-        if (to is S.PAID) != direct:
-            raise InvalidTransition(
-                "A direct payment is marked paid; a notional or third-party budget is marked "
-                "delivered.", code="WRONG_PAYMENT_ROUTE", field="requestId")
-        pot = await lock_pot(tx.session, budget.funding_pot_id)
-        _move(tx, policy, request, (S.APPROVED,), to)
-        move_money(tx.session, pot, LedgerEntryKind.PAYMENT,
-                   request.total_pence - request.paid_pence, request_id=request.id,
-                   at=policy.now)
-        request.paid_pence = request.total_pence
-        await _audit(tx, policy, request, f"mark_budget_request_{to.value}")
-    return request
-
-
 _NOT_FUND_HOLDER = ("NOT_FUND_HOLDER",
                     "Only the organisation that holds the funding pot pays from it.")
 
@@ -363,8 +343,8 @@ async def _locked_for_money(
                                     holder, what="budget request", field=field,
                                     refusal=_NOT_FUND_HOLDER)
     if budget.payment_route is not PaymentRoute.DIRECT_PAYMENT:
-        raise InvalidTransition("Only a direct payment is paid in instalments; a notional or "
-                                "third-party budget is marked delivered.",
+        raise InvalidTransition("Only a direct payment is paid; a notional or third-party "
+                                "budget is marked delivered.",
                                 code="WRONG_PAYMENT_ROUTE", field=field)
     return request, await lock_pot(tx.session, budget.funding_pot_id)
 
@@ -418,13 +398,38 @@ async def repay_towards_request(
 
 
 async def mark_paid(uow: UnitOfWork, policy: AccessPolicy, request_id: int) -> BudgetRequest:
-    return await _spend(uow, policy, request_id, S.PAID)
+    """A direct payment was paid, all that is left of it at once: by the organisation that
+    holds the funding pot, like every payment (``pay_towards_request``)."""
+    async with uow.begin() as tx:
+        request, pot = await _locked_for_money(tx, policy, request_id, "requestId")
+        _move(tx, policy, request, (S.APPROVED,), S.PAID)
+        move_money(tx.session, pot, LedgerEntryKind.PAYMENT,
+                   request.total_pence - request.paid_pence, request_id=request.id,
+                   at=policy.now)
+        request.paid_pence = request.total_pence
+        await _audit(tx, policy, request, "mark_budget_request_paid")
+    return request
 
 
 async def mark_delivered(
     uow: UnitOfWork, policy: AccessPolicy, request_id: int
 ) -> BudgetRequest:
-    return await _spend(uow, policy, request_id, S.DELIVERED)
+    """A notional or third-party budget's purchase was delivered: signed off like the
+    request, by someone who may approve it."""
+    async with uow.begin() as tx:
+        request = await _request_for(tx, policy, request_id, Action.APPROVE)
+        budget = await tx.session.get_one(Budget, request.budget_id)
+        if budget.payment_route is PaymentRoute.DIRECT_PAYMENT:
+            raise InvalidTransition(
+                "A direct payment is paid by the organisation that holds the fund, not "
+                "marked delivered.", code="WRONG_PAYMENT_ROUTE", field="requestId")
+        pot = await lock_pot(tx.session, budget.funding_pot_id)
+        _move(tx, policy, request, (S.APPROVED,), S.DELIVERED)
+        move_money(tx.session, pot, LedgerEntryKind.PAYMENT, request.total_pence,
+                   request_id=request.id, at=policy.now)
+        request.paid_pence = request.total_pence
+        await _audit(tx, policy, request, "mark_budget_request_delivered")
+    return request
 
 
 async def mark_reviewed(

@@ -261,7 +261,11 @@ class PotMachine(RuleBasedStateMachine):
     @rule(request_id=requests)
     def pay(self, request_id: int) -> None:
         request = self.model[request_id]
-        code = self.attempt(budget_requests.mark_paid(self.uow, self.policy("james"),
+        # ELFT signs off; only the pot's holder pays from it (the system may, as any holder).
+        refused = self.attempt(budget_requests.mark_paid(self.uow, self.policy("james"),
+                                                         request_id))
+        assert refused == "NOT_FUND_HOLDER", refused
+        code = self.attempt(budget_requests.mark_paid(self.uow, self.policy("system"),
                                                       request_id))
         assert code == (None if request.status is S.APPROVED else "INVALID_TRANSITION"), code
         if code is None:

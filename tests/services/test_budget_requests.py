@@ -110,9 +110,10 @@ async def _request(world: World, status: BudgetRequestStatus, *, budget: int | N
     await _approve(world, request_id)
     if status in (S.AWAITING_APPROVAL, S.APPROVED):
         return request_id
-    spend = (budget_requests.mark_paid if budget_id == world.budget
-             else budget_requests.mark_delivered)
-    await spend(world.uow, await world.policy("james"), request_id)
+    if budget_id == world.budget:  # paid by the pot's holder (the system may, as any holder)
+        await budget_requests.mark_paid(world.uow, await world.policy("system"), request_id)
+    else:
+        await budget_requests.mark_delivered(world.uow, await world.policy("james"), request_id)
     if status is S.REVIEWED:
         await budget_requests.mark_reviewed(world.uow, await world.policy(owner), request_id,
                                             note="The lessons helped")
@@ -226,7 +227,7 @@ async def test_create_request_refuses_unknown_and_foreign_budgets_and_goals(
 
 
 async def test_a_direct_payment_from_draft_to_review(
-    world: World, db: Database, events: EventLog
+    world: World, db: Database, ada: int, events: EventLog
 ) -> None:
     available, committed, paid = await _pot_totals(db, world.pot)
     request_id = await _create(world, amount="180")
@@ -252,7 +253,8 @@ async def test_a_direct_payment_from_draft_to_review(
         person_id=world.ngozi, request_id=request_id, total_pence=18_000,
         payment_route=PaymentRoute.DIRECT_PAYMENT.value)]
 
-    await budget_requests.mark_paid(world.uow, await world.policy("james"), request_id)
+    # Paid by Ada, an advisor of the charity that holds the pot.
+    await budget_requests.mark_paid(world.uow, await world.policy("ada"), request_id)
     assert (await stored(db, BudgetRequest, request_id)).status is S.PAID
     assert await _pot_totals(db, world.pot) == (available - 18_000, committed, paid + 18_000)
 
@@ -270,7 +272,7 @@ async def test_a_direct_payment_from_draft_to_review(
     audits = await stored_rows(db, AuditEvent, AuditEvent.person_id == world.ngozi,
                                AuditEvent.actor_staff_id.is_not(None))
     assert [(a.operation, a.actor_staff_id) for a in audits] == [
-        ("approve_budget_request", world.james), ("mark_budget_request_paid", world.james)]
+        ("approve_budget_request", world.james), ("mark_budget_request_paid", ada)]
 
 
 async def test_a_notional_budget_is_delivered_and_a_direct_payment_paid(
@@ -280,9 +282,10 @@ async def test_a_notional_budget_is_delivered_and_a_direct_payment_paid(
     direct = await _request(world, S.APPROVED, amount="70")
     james = await world.policy("james")
     async with unchanged():
-        for spend, request_id in [(budget_requests.mark_paid, notional),
-                                  (budget_requests.mark_delivered, direct)]:
-            error = await raises(InvalidTransition, spend(world.uow, james, request_id))
+        for spend, who, request_id in [(budget_requests.mark_paid, "system", notional),
+                                       (budget_requests.mark_delivered, "james", direct)]:
+            error = await raises(InvalidTransition, spend(world.uow, await world.policy(who),
+                                                          request_id))
             assert (error.code, error.field) == ("WRONG_PAYMENT_ROUTE", "requestId")
     available, committed, paid = await _pot_totals(db, world.pot)
     await budget_requests.mark_delivered(world.uow, james, notional)
@@ -386,7 +389,7 @@ OPERATIONS: dict[str, tuple[set[BudgetRequestStatus], str]] = {
     "approve": ({S.SUBMITTED, S.AWAITING_APPROVAL}, "james"),
     "reject": ({S.SUBMITTED, S.AWAITING_APPROVAL}, "james"),
     "withdraw": ({S.DRAFT, S.SUBMITTED, S.AWAITING_APPROVAL, S.APPROVED}, "amara"),
-    "spend": ({S.APPROVED}, "james"),
+    "spend": ({S.APPROVED}, "system"),  # paying: the pot's holder; the system may
     "review": ({S.PAID, S.DELIVERED}, "amara"),
 }
 
@@ -447,16 +450,20 @@ async def test_only_staff_whose_role_may_sign_off_decide_or_pay(
     submitted = await _request(world, S.SUBMITTED)
     approved = await _request(world, S.APPROVED)
     ngozi, amara = await world.policy("ngozi"), await world.policy("amara")
+    james = await world.policy("james")
     async with unchanged():
         for call in [budget_requests.approve_request(world.uow, ngozi, submitted),
                      budget_requests.reject_request(world.uow, ngozi, submitted, reason="No"),
-                     budget_requests.mark_paid(world.uow, ngozi, approved),
                      # A care coordinator raises requests; signing off is for the team lead.
                      budget_requests.approve_request(world.uow, amara, submitted),
-                     budget_requests.mark_paid(world.uow, amara, approved),
                      budget_requests.approve_request(world.uow, policies.system(), submitted)]:
             error = await raises(Forbidden, call)
             assert error.code == "FORBIDDEN"
+        # Only the organisation holding the pot pays from it: not the person, not the trust.
+        for policy in (ngozi, amara, james):
+            error = await raises(Forbidden, budget_requests.mark_paid(world.uow, policy,
+                                                                      approved))
+            assert (error.code, error.field) == ("NOT_FUND_HOLDER", "requestId")
 
 
 async def test_requests_you_cannot_see_are_not_found(world: World, unchanged: Any) -> None:

@@ -23,7 +23,7 @@ from core.models import (
     LedgerEntryKind,
     OrganisationKind,
 )
-from core.services import accounts, budget_requests, consents, organisations
+from core.services import budget_requests, consents, organisations
 from core.services.budget_requests import ItemInput
 from plugins.advocacy_project import PHB_ADVISOR
 from tests.support import policies
@@ -31,37 +31,12 @@ from tests.support.refusals import raises
 from tests.support.stored import assert_pot_balanced, stored, stored_rows
 from tests.support.world import World
 
+from .conftest import add_staff
+
 UNKNOWN = 999_999
 S = BudgetRequestStatus
 K = LedgerEntryKind
 DAY = dt.timedelta(days=1)
-
-
-async def _staff(world: World, username: str, team_id: int, roles: list[str]) -> int:
-    system = policies.system()
-    member = await organisations.add_staff_member(world.uow, system, given_name=username.title(),
-                                                  family_name="Tester")
-    await organisations.add_membership(world.uow, system, staff_member_id=member.id,
-                                       team_id=team_id, roles=roles)
-    await accounts.create_account(world.uow, system, username=username,
-                                  staff_member_id=member.id)
-    return member.id
-
-
-@pytest.fixture
-async def ada(world: World) -> int:
-    """Ada, a PHB advisor in the charity's team (the charity holds the pot), with a
-    direct-payment case for Ngozi and Belu, who both let the charity see their budget."""
-    ada = await _staff(world, "ada", world.charity_team, [PHB_ADVISOR])
-    for person, username in [(world.ngozi, "ngozi"), (world.belu, "belu")]:
-        await organisations.start_care_relationship(
-            world.uow, policies.system(), team_id=world.charity_team, person_id=person,
-            basis=CareBasis.DIRECT_PAYMENT_CASE, starts_at=policies.system().now - DAY)
-        await consents.grant_consent(
-            world.uow, await world.policy(username), person_id=person,
-            grantee_organisation_id=world.charity, categories=["identity", "budget"],
-            purpose="Paying my direct payments")
-    return ada
 
 
 async def _request(world: World, status: BudgetRequestStatus = S.APPROVED, *,
@@ -83,7 +58,7 @@ async def _request(world: World, status: BudgetRequestStatus = S.APPROVED, *,
     elif status is not S.SUBMITTED:
         await budget_requests.approve_request(world.uow, james, request.id)
     if status is S.PAID:
-        await budget_requests.mark_paid(world.uow, james, request.id)
+        await budget_requests.mark_paid(world.uow, policies.system(), request.id)
     elif status is S.DELIVERED:
         await budget_requests.mark_delivered(world.uow, james, request.id)
     return request.id
@@ -236,7 +211,7 @@ async def test_only_the_organisation_holding_the_pot_pays_from_it(
         kind=OrganisationKind.VOLUNTARY_ORGANISATION)
     other_team = await organisations.create_team(world.uow, policies.system(),
                                                  organisation_id=other.id, name="Payments")
-    await _staff(world, "otto", other_team.id, [PHB_ADVISOR])
+    await add_staff(world, "otto", other_team.id, [PHB_ADVISOR])
     await organisations.start_care_relationship(
         world.uow, policies.system(), team_id=other_team.id, person_id=world.ngozi,
         basis=CareBasis.DIRECT_PAYMENT_CASE, starts_at=policies.system().now - DAY)
@@ -260,7 +235,7 @@ async def test_whoever_may_not_change_the_budget_is_refused_as_require_does(
 ) -> None:
     """The charity's sessions coordinator may read Ngozi's budget, not change it: FORBIDDEN.
     Staff with no care relationship, another person, and an unknown request: NOT_FOUND."""
-    await _staff(world, "coach", world.charity_team, ["core_arts.sessions_coordinator"])
+    await add_staff(world, "coach", world.charity_team, ["core_arts.sessions_coordinator"])
     request_id = await _request(world)
     await _pay(world, "ada", request_id, 5_000)
     cases: list[tuple[str, int, type[DomainError], str]] = [
@@ -311,7 +286,7 @@ async def test_marking_paid_after_a_part_payment_pays_only_the_remainder(
     available, committed, paid = await _pot(db, world)
     await _pay(world, "ada", request_id, 5_000)
 
-    await budget_requests.mark_paid(world.uow, await world.policy("james"), request_id)
+    await budget_requests.mark_paid(world.uow, await world.policy("ada"), request_id)
     assert await _money(db, request_id) == (S.PAID, 20_000, 0)
     assert await _pot(db, world) == (available, committed - 20_000, paid + 20_000)
     assert await _ledger(db, request_id) == [
@@ -333,7 +308,7 @@ async def test_withdrawing_or_marking_paid_sees_an_instalment_paid_while_it_wait
     waiting_call = (
         budget_requests.withdraw_request(world.uow, await world.policy("ngozi"), request_id)
         if operation == "withdraw"
-        else budget_requests.mark_paid(world.uow, await world.policy("james"), request_id))
+        else budget_requests.mark_paid(world.uow, await world.policy("ada"), request_id))
     async with world.uow.begin() as tx:
         await budget_requests.pay_towards_request(tx, advisor, request_id, 6_000,
                                                   at=advisor.now)
