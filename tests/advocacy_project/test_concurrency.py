@@ -2,9 +2,9 @@
 than was approved, a notice is repaid once and notices never reclaim more than was paid.
 
 Every change to a case first locks the case's row (``cases.case_for_update``: ``SELECT ... FOR
-UPDATE``), and reads what it checks after the lock. These run on PostgreSQL only: on SQLite
-every write transaction starts with ``BEGIN IMMEDIATE``, which serialises the writers before
-they read anything, so there is no race to lose.
+UPDATE``), and reads what it checks after the lock. The race is PostgreSQL's: on SQLite every
+write transaction starts with ``BEGIN IMMEDIATE``, which serialises the writers before they
+read anything (these run there too, and must hold just the same).
 
 Each racer is its own use case on its own connection, started together with
 ``asyncio.gather``; the amounts are chosen so that core's own checks (the pot's lock in
@@ -21,7 +21,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
 from core.errors import DomainError
 from core.models import BudgetRequest, BudgetRequestStatus, FundingPot, FundingPotEntry
@@ -42,18 +41,9 @@ from tests.support.stored import stored, stored_rows
 
 from .support import AdvocacyWorld, build_advocacy_world
 
-pytestmark = pytest.mark.postgres_only
-
 RACERS = 10
 TODAY = dt.datetime.now(dt.UTC).date()
 DEADLINE = TODAY + dt.timedelta(days=28)
-
-
-@pytest.fixture(autouse=True)
-def _on_postgres_only(database_url: str) -> None:
-    """Before the world is built: on SQLite, skip."""
-    if make_url(database_url).get_backend_name() != "postgresql":
-        pytest.skip("SQLite serialises writers (BEGIN IMMEDIATE): no race to test")
 
 
 @pytest.fixture
