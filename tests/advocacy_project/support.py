@@ -20,8 +20,8 @@ from core.models import (
 from core.policy import AccessPolicy
 from core.principal import Principal
 from core.services import accounts, consents, organisations, representatives
-from plugins.advocacy_project import PHB_ADVISOR
-from plugins.advocacy_project.models import PaymentCase
+from plugins.advocacy_project import PHB_ADVISOR, payments
+from plugins.advocacy_project.models import Payee, Payment, PaymentCase
 from tests.elft.support import ElftWorld
 from tests.support.world import RULES
 
@@ -62,6 +62,21 @@ class AdvocacyWorld:
                 select(PaymentCase).where(PaymentCase.request_id == request))
         assert case is not None, "the case opens on approval"
         return case
+
+
+    async def scheduled(self, case: PaymentCase) -> Payment:
+        """Ada schedules the whole approved amount to Ngozi, for today, in one payment."""
+        [payment] = await payments.schedule_payments(
+            self.elft.uow, await self.policy("ada"), case_id=case.id, payee=Payee.PERSON,
+            account_reference=f"DP-{case.id}",
+            instalments=[payments.Instalment(case.approved_pence, dt.date.today())])
+        return payment
+
+    async def paid(self, case: PaymentCase) -> Payment:
+        """The whole approved amount, scheduled and paid to Ngozi today."""
+        payment = await self.scheduled(case)
+        return await payments.record_payment(self.elft.uow, await self.policy("ada"),
+                                             payment.id)
 
 
 async def _advisor(uow: Any, system: AccessPolicy, username: str, team: int) -> int:

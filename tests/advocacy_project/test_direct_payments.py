@@ -175,9 +175,7 @@ async def test_payments_go_on_while_another_consent_still_covers_the_budget(
     case = await w.approved_case("200", "Gym membership")
     await consents.revoke_consent(uow, ngozi, w.consent)  # the organisation-wide one
     assert (await _row(w, PaymentCase, case.id)).status is CaseStatus.OPEN
-    [payment] = await payments.schedule_payments(
-        uow, await w.policy("ada"), case_id=case.id, payee="person", account_reference="DP-5",
-        instalments=[Instalment(20_000, TODAY)])
+    payment = await w.scheduled(case)
 
     # Withdrawing the team's consent, the last one, stops payments.
     await consents.revoke_consent(uow, ngozi, team_consent.id)
@@ -189,9 +187,7 @@ async def test_withdrawing_the_request_stops_its_payments(ap_world: AdvocacyWorl
     w = ap_world
     uow = w.elft.uow
     case = await w.approved_case("200", "Gym membership")
-    [payment] = await payments.schedule_payments(
-        uow, await w.policy("ada"), case_id=case.id, payee="person", account_reference="DP-6",
-        instalments=[Instalment(20_000, TODAY)])
+    payment = await w.scheduled(case)
     await budget_requests.withdraw_request(uow, await w.policy("amara"), case.request_id)
     assert (await _row(w, PaymentCase, case.id)).stop_reason == (
         "The budget request was withdrawn.")
@@ -202,9 +198,7 @@ async def test_the_advisor_stops_payments_in_writing(ap_world: AdvocacyWorld) ->
     w = ap_world
     uow = w.elft.uow
     case = await w.approved_case("200", "Gym membership")
-    [payment] = await payments.schedule_payments(
-        uow, await w.policy("ada"), case_id=case.id, payee="person", account_reference="DP-7",
-        instalments=[Instalment(20_000, TODAY)])
+    payment = await w.scheduled(case)
     stopped = await cases.stop_payments(uow, await w.policy("ada"), case.id,
                                         reason="The money was not used as agreed.")
     assert (stopped.status, stopped.stopped_by_staff_id) == (CaseStatus.STOPPED, w.ada)
@@ -218,10 +212,7 @@ async def test_a_repayment_notice_with_a_reconsideration(ap_world: AdvocacyWorld
     w = ap_world
     uow = w.elft.uow
     case = await w.approved_case("200", "Gym membership")
-    [payment] = await payments.schedule_payments(
-        uow, await w.policy("ada"), case_id=case.id, payee="person", account_reference="DP-4",
-        instalments=[Instalment(20_000, TODAY)])
-    await payments.record_payment(uow, await w.policy("ada"), payment.id)
+    await w.paid(case)
 
     notice = await repayment.issue_repayment_notice(
         uow, await w.policy("ada"), case_id=case.id,
@@ -285,10 +276,7 @@ async def test_an_advisor_without_consent_sees_nothing_of_the_person(
         ap_world: AdvocacyWorld) -> None:
     w = ap_world
     case = await w.approved_case("200", "Gym membership")
-    [payment] = await payments.schedule_payments(
-        w.elft.uow, await w.policy("ada"), case_id=case.id, payee="person",
-        account_reference="DP-9", instalments=[Instalment(20_000, TODAY)])
-    await payments.record_payment(w.elft.uow, await w.policy("ada"), payment.id)
+    payment = await w.paid(case)
     otto = await w.policy("otto")
     async with w.elft.db.reading() as session:
         page = await cases.readable_cases(session, otto, first=10, after=None)
@@ -335,10 +323,7 @@ async def test_money_repaid_to_the_pot_needs_no_receipt(ap_world: AdvocacyWorld)
     w = ap_world
     uow = w.elft.uow
     case = await w.approved_case("200", "Gym membership")
-    [payment] = await payments.schedule_payments(
-        uow, await w.policy("ada"), case_id=case.id, payee="person", account_reference="DP-R",
-        instalments=[Instalment(20_000, TODAY)])
-    await payments.record_payment(uow, await w.policy("ada"), payment.id)
+    payment = await w.paid(case)
     await monitoring.record_receipt(uow, await w.policy("ngozi"), payment_id=payment.id,
                                     person_id=w.ngozi, description="Gym membership",
                                     amount_pence=12_000, spent_on=TODAY)
@@ -369,9 +354,7 @@ async def test_elfts_pot_overview_counts_the_days_to_the_payment_the_advisor_rec
     async with uow.begin() as tx:  # as if approved four days ago
         (await tx.session.get_one(PaymentCase, case.id)).approved_at = approved
         (await tx.session.get_one(BudgetRequest, case.request_id)).decided_at = approved
-    [payment] = await payments.schedule_payments(
-        uow, await w.policy("ada"), case_id=case.id, payee="person", account_reference="DP-T",
-        instalments=[Instalment(20_000, TODAY)])
+    payment = await w.scheduled(case)
     await payments.record_payment(uow, await w.policy("ada"), payment.id,
                                   paid_at=approved + dt.timedelta(days=3))
     async with w.elft.db.reading() as session:
