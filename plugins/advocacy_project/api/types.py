@@ -263,10 +263,10 @@ class AdvocacyProjectPipelineEntry:
     async def person(self: Any, info: Info[Context, None]) -> _Person | None:
         return await info.context.loaders.person.load(self.person_id)
 
-    @data(C.BUDGET, description="Whole days since approval, for an approved request.")
+    @data(C.BUDGET, description="Whole days since approval; null until approved.")
     def days_since_approval(self: Any, info: Info[Context, None]) -> int | None:
-        decided = self.request.decided_at
-        if decided is None or self.stage == views.Stage.AWAITING_SIGN_OFF:
+        decided = self.request.decided_at  # set by the last sign-off (the pipeline has no
+        if decided is None:                # rejected requests)
             return None
         return views.days_between(decided, info.context.policy.now)
 
