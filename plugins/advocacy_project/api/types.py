@@ -265,8 +265,9 @@ class AdvocacyProjectPipelineEntry:
 
     @data(C.BUDGET, description="Whole days since approval; null until approved.")
     def days_since_approval(self: Any, info: Info[Context, None]) -> int | None:
-        decided = self.request.decided_at  # set by the last sign-off (the pipeline has no
-        if decided is None:                # rejected requests)
+        # Set by the last sign-off (the pipeline holds no rejected requests).
+        decided = self.request.decided_at
+        if decided is None:
             return None
         return views.days_between(decided, info.context.policy.now)
 
