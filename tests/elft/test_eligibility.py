@@ -112,14 +112,17 @@ async def test_no_submission_when_the_latest_assessment_found_not_eligible(
 
 
 async def test_an_assessment_stops_being_current(elft: ElftWorld, unchanged: Any) -> None:
+    # Dated from the assessment itself, not from the clock: the ELFT world is built once per
+    # database and may be minutes old when this test runs.
     world = elft.world
     draft = await _draft(world)
+    [assessment] = await stored_rows(world.uow.db, EligibilityAssessment,
+                                     EligibilityAssessment.person_id == world.ngozi)
+    expires = assessment.assessed_at + dt.timedelta(days=SETTINGS.eligibility_valid_days)
     amara = await world.policy("amara")
-    later = as_of(amara, amara.now + dt.timedelta(days=SETTINGS.eligibility_valid_days,
-                                                  seconds=1))
+    later = as_of(amara, expires + dt.timedelta(seconds=1))
     error = await refused(unchanged, InvalidInput,
                           budget_requests.submit_request(world.uow, later, draft))
     assert error.code == "ELIGIBILITY_EXPIRED"
-    just_in_time = as_of(amara, amara.now + dt.timedelta(days=SETTINGS.eligibility_valid_days,
-                                                         seconds=-60))
+    just_in_time = as_of(amara, expires - dt.timedelta(seconds=1))
     await budget_requests.submit_request(world.uow, just_in_time, draft)
