@@ -26,9 +26,11 @@ run: $(STAMP)
 
 # SQLite always; PostgreSQL too when reachable (RECOVERY_HUB_TEST_POSTGRES_URL).
 # With CI=true an unreachable PostgreSQL fails the run instead of skipping.
+# On every core (pytest-xdist); a subset: make test PYTEST_ARGS="tests/elft -k review".
+PYTEST_WORKERS ?= auto
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -2,7 +2,9 @@
 with pip into this environment (no network), found through its entry point, switched off by
 plugins.toml, and passing its own tests (which use recovery_hub.testing) on both backends.
 
-It is uninstalled when this module's tests end, so that no other test sees it.
+It is installed into a directory of its own, which only this module's subprocesses put on their
+``PYTHONPATH``: tests running beside these ones (pytest-xdist) never see it, and nothing is left
+in the environment afterwards.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,27 +31,26 @@ def _pip(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def hello_installed() -> Iterator[None]:
-    _pip("uninstall", "--yes", DISTRIBUTION)  # left behind by an interrupted run, if at all
+def hello_installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The environment of a Python that has the example plugin installed."""
+    target = tmp_path_factory.mktemp("hello-site")
     installed = _pip("install", "--no-deps", "--no-build-isolation", "--no-index",
-                     "--editable", str(EXAMPLE))
+                     "--target", str(target), str(EXAMPLE))
     assert installed.returncode == 0, installed.stdout + installed.stderr
-    try:
-        yield
-    finally:
-        removed = _pip("uninstall", "--yes", DISTRIBUTION)
-        assert removed.returncode == 0, removed.stdout + removed.stderr
+    path = os.pathsep.join(filter(None, [str(target), os.environ.get("PYTHONPATH")]))
+    return {"PYTHONPATH": path}
 
 
 async def test_the_example_plugin_loads_through_its_entry_point(
-    hello_installed: None, tmp_path: Path
+    hello_installed: dict[str, str], tmp_path: Path
 ) -> None:
     (tmp_path / "off.toml").write_text("[plugins.gp]\n[plugins.elft]\n[plugins.hello]\n"
                                        "enabled = false\n")
-    off = {"RECOVERY_HUB_PLUGINS_FILE": str(tmp_path / "off.toml")}
+    on = hello_installed
+    off = {**on, "RECOVERY_HUB_PLUGINS_FILE": str(tmp_path / "off.toml")}
     cli = Cli(tmp_path, f"sqlite:///{tmp_path / 'never-created.db'}")
     listed, schema, listed_off, schema_off = await asyncio.gather(
-        cli.ok("plugins", "list"), cli.ok("schema", "print"),
+        cli.ok("plugins", "list", env=on), cli.ok("schema", "print", env=on),
         cli.ok("plugins", "list", env=off), cli.ok("schema", "print", env=off))
 
     lines = listed.stdout.splitlines()
@@ -63,14 +63,15 @@ async def test_the_example_plugin_loads_through_its_entry_point(
 
 
 async def test_the_example_plugin_passes_its_own_tests(
-    hello_installed: None, database_url: str
+    hello_installed: dict[str, str], database_url: str
 ) -> None:
     backend = "postgres" if make_url(database_url).get_backend_name() == "postgresql" else (
         "sqlite")
     env = {name: value for name, value in os.environ.items()
            if not name.startswith("RECOVERY_HUB_")}
     # Any database of the server will do to create the tests' own databases from.
-    env.update(RECOVERY_HUB_TEST_DATABASE=backend, RECOVERY_HUB_TEST_POSTGRES_URL=database_url)
+    env.update(hello_installed, RECOVERY_HUB_TEST_DATABASE=backend,
+               RECOVERY_HUB_TEST_POSTGRES_URL=database_url)
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "pytest", "-q", cwd=EXAMPLE, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
