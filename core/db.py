@@ -146,6 +146,11 @@ class Database:
     def is_postgres(self) -> bool:
         return self.url.get_backend_name() == "postgresql"
 
+    @property
+    def write_engine(self) -> AsyncEngine:
+        """The engine whose transactions take SQLite's write lock at ``BEGIN``."""
+        return self._write_engine
+
     def read_session(self) -> AsyncSession:
         """A session for reads: a deferred transaction, never holding the SQLite write lock."""
         return SerialSession(self.engine, expire_on_commit=False, autoflush=False)

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         GoalCompleted,
     )
     from .identity_providers import IdentityProvider
+    from .jobs import Job
     from .models import Budget, BudgetItem, BudgetRequest
     from .permissions import AccessRules, Role
     from .plugin_config import PluginConfig
@@ -230,6 +231,18 @@ def register_identity_providers(  # type: ignore[empty-body]
 def register_commands(subparsers: argparse._SubParsersAction[Any], config: PluginConfig) -> None:
     """Add ``recovery-hub`` sub-commands. Set ``handler=fn(args, settings) -> int`` with
     ``set_defaults`` on each parser you add; a name core or another plugin uses stops start-up."""
+
+
+@hookspec
+def register_jobs(config: PluginConfig) -> list[Job]:  # type: ignore[empty-body]
+    """Background jobs (``core.jobs.Job``): ones services enqueue by name
+    (``core.jobs.enqueue(tx, name, payload, key=...)``) and ones that run on a schedule
+    (``every=`` or ``cron=``), once per fire time whatever the number of workers.
+
+    Name them ``<plugin>.<job>``; a name another plugin uses stops start-up naming both.
+    A job may run again after a failure or a crash: make it idempotent (keys on what it
+    creates). docs/jobs.md says how jobs run.
+    """
 
 
 @hookspec

@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -37,7 +36,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     if args.dev:
-        settings = replace(settings, development=True)
+        settings = settings.replace(development=True)
     mode = "development (GraphiQL on, dev tokens accepted)" if settings.development else (
         "production")
     print(f"Recovery Hub on http://{args.host}:{args.port}/graphql in {mode} mode",
@@ -94,7 +93,7 @@ def _dev_token(settings: Settings, username: str) -> str | None:
 
     if not asyncio.run(exists()):
         return None
-    secret = replace(settings, development=True).dev_secret()
+    secret = settings.replace(development=True).dev_secret()
     assert secret is not None
     return issue_dev_token(secret, username.strip().lower())
 

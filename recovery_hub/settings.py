@@ -1,49 +1,118 @@
-"""Settings from the environment. Production is the default; development is explicit."""
+"""Settings from the environment. Production is the default; development is explicit.
+
+Every setting is a ``RECOVERY_HUB_<NAME>`` environment variable, read and checked by
+pydantic-settings (``Settings.from_env()``); a bad value stops start-up with
+``SettingsError`` naming the variable, the value and what was expected. In code and tests,
+``Settings(database_url=..., development=True)`` builds settings without reading the
+environment. docs/operations.md lists them all.
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, Literal
 
-__all__ = ["DEFAULT_DATABASE_URL", "Settings"]
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["DEFAULT_DATABASE_URL", "ENV_PREFIX", "Settings", "SettingsError"]
 
 DEFAULT_DATABASE_URL = "sqlite:///var/recovery-hub.db"
+ENV_PREFIX = "RECOVERY_HUB_"
 
 
-@dataclass(frozen=True)
-class Settings:
+class SettingsError(ValueError):
+    """An environment variable with a value that cannot be used."""
+
+
+class Settings(BaseModel):
+    """What an operator can set. Field ``x`` is the variable ``RECOVERY_HUB_X``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_by_name=True,
+                              validate_by_alias=True)
+
     database_url: str = DEFAULT_DATABASE_URL
     plugins_file: str = "plugins.toml"
-    development: bool = False
+    # RECOVERY_HUB_DEV=1, as `serve --dev`.
+    development: bool = Field(False, validation_alias="RECOVERY_HUB_DEV")
     # Signs development tokens. In development it defaults to one kept in var/dev-secret, so
     # that `recovery-hub token` and `recovery-hub serve` agree.
-    secret_key: str | None = field(default=None, repr=False)
-    request_timeout_seconds: float = 30.0
+    secret_key: str | None = Field(None, repr=False)
     # Our public URL (https://...), the OAuth issuer; tokens are for <issuer>/graphql. By
     # default each request's own origin: set it when behind a proxy or on several hosts.
     issuer: str | None = None
     # Local passwords on the sign-in page; off when only upstream identity providers (NHS
     # login, NHS CIS2: plugin hook register_identity_providers) may be used.
     password_sign_in: bool = True
-    max_depth: int = 12
-    max_aliases: int = 30
-    max_tokens: int = 3000
+
+    # --- requests -------------------------------------------------------------------------
+    request_timeout_seconds: float = Field(30.0, gt=0)
+    max_depth: int = Field(12, ge=1)
+    max_aliases: int = Field(30, ge=0)
+    max_tokens: int = Field(3000, ge=1)
+
+    # --- the database ---------------------------------------------------------------------
+    # Connections per worker process (and as many again in overflow).
+    pool_size: int = Field(10, ge=1)
+    pool_timeout_seconds: float = Field(30.0, gt=0)
+
+    # --- logs -----------------------------------------------------------------------------
+    # "json": one JSON object a line (production's default); "console": readable (dev's).
+    log_format: Literal["json", "console"] | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # --- background jobs ------------------------------------------------------------------
+    # "embedded": each app process also runs jobs (nothing else to start; the SQLite default).
+    # "worker": only `recovery-hub worker` processes run them; the app enqueues.
+    jobs: Literal["embedded", "worker"] = "embedded"
+    # Wakes job workers on other processes through Redis pub/sub (else PostgreSQL's
+    # LISTEN/NOTIFY, or in-process only on SQLite); rate limits are shared there too.
+    redis_url: str | None = None
+
+    # --- email ------------------------------------------------------------------------------
+    # No SMTP host, no email: notifications stay in the app.
+    smtp_host: str | None = None
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = Field(None, repr=False)
+    # "starttls" upgrades a plain connection; "tls" connects with TLS (port 465).
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_timeout_seconds: float = Field(30.0, gt=0)
+    mail_from: str = "Recovery Hub <no-reply@recovery-hub.invalid>"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql:", "postgresql+", "sqlite+")):
+            raise ValueError("use sqlite:///path/to/file.db or postgresql://user@host/dbname")
+        return value
 
     @classmethod
-    def from_env(cls, **overrides: object) -> Settings:
-        env = os.environ
-        settings = cls(
-            database_url=env.get("RECOVERY_HUB_DATABASE_URL", DEFAULT_DATABASE_URL),
-            plugins_file=env.get("RECOVERY_HUB_PLUGINS_FILE", "plugins.toml"),
-            development=env.get("RECOVERY_HUB_DEV", "").lower() in ("1", "true", "yes"),
-            secret_key=env.get("RECOVERY_HUB_SECRET_KEY") or None,
-            issuer=env.get("RECOVERY_HUB_ISSUER") or None,
-            password_sign_in=env.get("RECOVERY_HUB_PASSWORD_SIGN_IN", "1").lower()
-            not in ("0", "false", "no"),
-        )
-        return replace(settings, **overrides)  # type: ignore[arg-type]
+    def from_env(cls, **overrides: Any) -> Settings:
+        """The settings in ``RECOVERY_HUB_*`` variables, then ``overrides``.
+
+        Raises ``SettingsError`` naming each variable whose value is wrong.
+        """
+        try:
+            found = _FromEnvironment(**overrides)
+        except ValidationError as error:
+            raise SettingsError(_explain(error)) from None
+        return Settings.model_validate(found.model_dump())
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some settings changed, checked like the originals."""
+        values = {**self.model_dump(), **changes}
+        try:
+            return Settings.model_validate(values)
+        except ValidationError as error:
+            raise SettingsError(_explain(error)) from None
+
+    @property
+    def public_url(self) -> str | None:
+        """Where people reach us (links in emails): the issuer, when set."""
+        return self.issuer.rstrip("/") if self.issuer else None
 
     def dev_secret(self) -> str | None:
         """The development-token secret, or None in production (dev tokens refused)."""
@@ -62,3 +131,24 @@ class Settings:
             with os.fdopen(descriptor, "w") as file:
                 file.write(secrets.token_hex(32))
         return path.read_text().strip()
+
+
+class _FromEnvironment(BaseSettings, Settings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore",
+                                      validate_by_name=True, validate_by_alias=True,
+                                      env_ignore_empty=True)
+
+
+def _variable(location: tuple[int | str, ...]) -> str:
+    name = str(location[0]) if location else "?"
+    return name if name.startswith(ENV_PREFIX) else f"{ENV_PREFIX}{name.upper()}"
+
+
+def _explain(error: ValidationError) -> str:
+    problems = []
+    for problem in error.errors():
+        value = problem.get("input")
+        shown = f"={value!r}" if isinstance(value, str | int | float) else ""
+        message = problem["msg"].removeprefix("Value error, ")
+        problems.append(f"{_variable(problem['loc'])}{shown}: {message}")
+    return "; ".join(problems)

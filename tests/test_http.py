@@ -11,7 +11,6 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -35,7 +34,7 @@ ME = "{ me { givenName } }"
 def make_app(database_url: str, *, development: bool, **overrides: Any) -> Starlette:
     settings = Settings(database_url=database_url, development=development, secret_key=SECRET,
                         request_timeout_seconds=120.0)
-    return create_app(replace(settings, **overrides))
+    return create_app(settings.replace(**overrides))
 
 
 @asynccontextmanager

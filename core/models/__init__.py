@@ -38,12 +38,17 @@ from .organisations import (
 )
 from .people import Person
 
+# Domains with packages of their own register their tables with the same metadata.
+from core.jobs.models import BackgroundJob, JobStatus  # noqa: E402, I001
+from core.notifications.models import Notification  # noqa: E402
+
 __all__ = [
     "DEFAULT_LEGAL_BASIS",
     "ApprovalDecision",
     "AuditChainHead",
     "AuditEvent",
     "AuthorizationCode",
+    "BackgroundJob",
     "BreakGlassAccess",
     "Base",
     "Budget",
@@ -62,10 +67,12 @@ __all__ = [
     "GoalStatus",
     "GoalStatusChange",
     "GoalStep",
+    "JobStatus",
     "LedgerEntryKind",
     "LegalBasis",
     "LoginAttempt",
     "Membership",
+    "Notification",
     "OAuthClient",
     "OAuthGrant",
     "OAuthToken",
