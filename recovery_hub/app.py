@@ -14,6 +14,7 @@ import strawberry
 from cross_web import HTTPException  # what Strawberry's views turn into an HTTP error
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -25,15 +26,17 @@ from auth.bearer import InvalidToken, authenticate
 from auth.routes import oauth_routes
 from core.db import Database
 from core.events import EventDispatcher
+from core.notifications.mail import MailSettings
 from core.permissions import AccessRules
 from core.plugins import Plugins, access_rules, load_plugins
 from core.unit_of_work import UnitOfWork
 from schema.build import SchemaLimits, build_schema
 from schema.context import Context
 
+from .request_ids import RequestIds
 from .settings import Settings
 
-__all__ = ["Platform", "create_app", "load_demo_world"]
+__all__ = ["Platform", "create_app", "load_demo_world", "mail_settings"]
 
 log = logging.getLogger("recovery_hub")
 
@@ -58,13 +61,17 @@ class Platform:
         if plugins is None:
             plugins = load_plugins(Path(settings.plugins_file))
         rules = access_rules(plugins)
-        db = Database(settings.database_url)
+        db = Database(settings.database_url, pool_size=settings.pool_size,
+                      pool_timeout=settings.pool_timeout_seconds)
+        uow = UnitOfWork(db, EventDispatcher(), plugins)
+        uow.mail = mail_settings(settings)
+        _ = uow.jobs  # every plugin's jobs checked now: a mistake stops start-up
         return cls(
             rules=rules,
             plugins=plugins,
             settings=settings,
             db=db,
-            uow=UnitOfWork(db, EventDispatcher(), plugins),
+            uow=uow,
             schema=build_schema(
                 development=settings.development,
                 rules=rules,
@@ -73,6 +80,17 @@ class Platform:
                                     settings.max_tokens),
             ),
         )
+
+
+def mail_settings(settings: Settings) -> MailSettings | None:
+    """Where notification emails go, if an SMTP server is configured."""
+    if not settings.smtp_host:
+        return None
+    return MailSettings(
+        host=settings.smtp_host, port=settings.smtp_port, sender=settings.mail_from,
+        username=settings.smtp_username, password=settings.smtp_password,
+        security=settings.smtp_security, timeout_seconds=settings.smtp_timeout_seconds,
+        public_url=settings.public_url)
 
 
 class _GraphQLApp(GraphQL[Context, None]):
@@ -174,10 +192,17 @@ def create_app(settings: Settings | None = None, *, plugins: Plugins | None = No
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        yield
+        from core.jobs.runner import JobRunner
+
+        # Embedded: this process runs jobs too. Otherwise `recovery-hub worker` processes do,
+        # and this one only hands them new jobs.
+        async with JobRunner(platform.uow, work=settings.jobs == "embedded",
+                             redis_url=settings.redis_url):
+            yield
         await platform.db.dispose()
 
     app = Starlette(
+        middleware=[Middleware(RequestIds)],
         routes=[
             Route("/healthz", healthz),
             *oauth_routes(platform.uow, platform.rules, platform.plugins,

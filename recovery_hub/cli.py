@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,8 +21,9 @@ from core.services.accounts import principal_for_username
 from core.unit_of_work import UnitOfWork
 from schema.build import build_schema
 
+from .logs import configure_logging
 from .oauth_commands import add_oauth_commands
-from .settings import Settings
+from .settings import Settings, SettingsError
 
 __all__ = ["main"]
 
@@ -32,11 +34,18 @@ def _ensure_sqlite_directory(url: str) -> None:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
 
 
+def _configure_logging(settings: Settings) -> None:
+    configure_logging(
+        format=settings.log_format or ("console" if settings.development else "json"),
+        level=settings.log_level)
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     if args.dev:
         settings = settings.replace(development=True)
+    _configure_logging(settings)
     mode = "development (GraphiQL on, dev tokens accepted)" if settings.development else (
         "production")
     print(f"Recovery Hub on http://{args.host}:{args.port}/graphql in {mode} mode",
@@ -46,8 +55,41 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
         os.environ["RECOVERY_HUB_DEV"] = "1"
     uvicorn.run("recovery_hub.asgi:app", host=args.host, port=args.port, workers=args.workers,
-                log_level="info", proxy_headers=False)
+                log_level=settings.log_level.lower(), log_config=None, proxy_headers=False)
     return 0
+
+
+def _worker(_args: argparse.Namespace, settings: Settings) -> int:
+    """Run background jobs until SIGTERM or SIGINT, then finish the jobs in flight."""
+    import signal
+
+    from core.jobs.runner import JobRunner
+
+    from .app import mail_settings
+
+    _configure_logging(settings)
+    log = logging.getLogger("recovery_hub.worker")
+
+    async def run() -> int:
+        plugins: Plugins = _args.plugins
+        db = Database(settings.database_url, pool_size=settings.pool_size,
+                      pool_timeout=settings.pool_timeout_seconds)
+        uow = UnitOfWork(db, EventDispatcher(), plugins)
+        uow.mail = mail_settings(settings)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        try:
+            async with JobRunner(uow, redis_url=settings.redis_url) as runner:
+                log.info("worker %s running jobs: %s", runner.identity, ", ".join(sorted(uow.jobs)))
+                await stop.wait()
+                log.info("worker %s stopping: finishing the jobs in flight", runner.identity)
+        finally:
+            await db.dispose()
+        return 0
+
+    return asyncio.run(run())
 
 
 def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
@@ -170,6 +212,13 @@ def _parser(plugins: Plugins | None = None) -> argparse.ArgumentParser:
                        help="development mode: GraphiQL, introspection, dev tokens")
     serve.set_defaults(handler=_serve)
 
+    commands.add_parser(
+        "worker", help="run background jobs (scheduled reviews, reminders, emails)",
+        description="Run background jobs until stopped (SIGTERM finishes the jobs in flight). "
+        "Start as many as you like, on any host: each job runs once. With "
+        "RECOVERY_HUB_JOBS=worker the app leaves all jobs to these.").set_defaults(
+        handler=_worker)
+
     db = commands.add_parser("db", help="database schema").add_subparsers(
         dest="db_command", required=True, metavar="ACTION")
     db.add_parser("upgrade", help="migrate the database to the latest schema",
@@ -233,8 +282,12 @@ def _plugins_list(args: argparse.Namespace, _settings: Settings) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Exit 2, with a message on stderr, when a plugin or plugins.toml is wrong."""
-    settings = Settings.from_env()
+    """Exit 2, with a message on stderr, when a setting, a plugin or plugins.toml is wrong."""
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"recovery-hub: cannot start: {error}", file=sys.stderr)
+        return 2
     try:
         parser = _parser(load_plugins(Path(settings.plugins_file)))
     except ConfigurationError as error:

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from core.models import BudgetRequest, Consent, ProgressNote, RecoveryGoal, StaffMember
+from core.notifications import service as notifications
 from core.paging import Page, pages_per_parent
 from core.policy import AccessPolicy
 from core.services import (
@@ -92,6 +93,8 @@ class Loaders:
         s, p = session, policy
         self.person = by_id_loader(lambda ids: people.people_by_ids(s, p, ids))
         self.goal = by_id_loader(lambda ids: goals.goals_by_ids(s, p, ids))
+        self.notification = by_id_loader(
+            lambda ids: notifications.notifications_by_ids(s, p, ids))
         self.budget = by_id_loader(lambda ids: funding.budgets_by_ids(s, p, ids))
         self.budget_request = by_id_loader(lambda ids: budget_requests.requests_by_ids(s, p, ids))
         self.consent = by_id_loader(lambda ids: consents.consents_by_ids(s, p, ids))

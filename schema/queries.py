@@ -10,6 +10,8 @@ from strawberry.types import Info
 from core.errors import DomainError
 from core.models import Organisation as OrganisationRow
 from core.models import Person as PersonRow
+from core.notifications.models import Notification as NotificationRow
+from core.notifications.service import notifications_statement, unread_count
 from core.paging import Page, page
 from core.principal import PrincipalKind
 from core.services.people import get_person, readable_people_statement
@@ -19,6 +21,7 @@ from .context import Context
 from .errors import PublicError
 from .ids import decode_id
 from .pagination import connection, window
+from .types.notifications import Notification
 from .types.organisations import Organisation, StaffMember, Team
 from .types.people import Person
 
@@ -43,6 +46,22 @@ class Viewer:
     representing: list[Person] = strawberry.field(
         description="For a carer or representative: the people they act for now."
     )
+
+    @strawberry.field(description="Your notifications, newest first.")
+    async def notifications(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None,
+        unread_only: bool = False,
+    ) -> relay.Connection[Notification]:
+        ctx = info.context
+        size, after_id = window(first, after)
+        found = await page(ctx.session, notifications_statement(ctx.policy,
+                                                                unread_only=unread_only),
+                           NotificationRow.id, first=size, after=after_id, newest_first=True)
+        return connection(found, after_id)
+
+    @strawberry.field(description="How many of your notifications you have not read.")
+    async def unread_notification_count(self, info: Info[Context, None]) -> int:
+        return await unread_count(info.context.session, info.context.policy)
 
 
 @strawberry.input(description="Narrow a list of people.")

@@ -11,6 +11,7 @@ from sqlalchemy import Column, MetaData, String, inspect, text
 from sqlalchemy.engine import Connection
 
 from core.db import Database
+from core.jobs.runner import APSCHEDULER_TABLES
 from core.migrate import alembic_config, upgrade_async
 from core.models import Base
 from tests.support.plugin_tables import PLUGIN_TABLES
@@ -22,7 +23,8 @@ _PLUGIN_TABLE_NAMES = frozenset(table.name for table in PLUGIN_TABLES)
 
 
 def _core_objects(name: str | None, type_: str, _parent: Any) -> bool:
-    return not (type_ == "table" and name in _PLUGIN_TABLE_NAMES)
+    # APScheduler's tables sit beside ours on SQLite (PostgreSQL: a schema of their own).
+    return not (type_ == "table" and name in _PLUGIN_TABLE_NAMES | APSCHEDULER_TABLES)
 
 
 def _differences(connection: Connection, metadata: MetaData = Base.metadata) -> list[Any]:

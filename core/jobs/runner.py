@@ -37,7 +37,8 @@ from .definitions import Job
 from .models import BackgroundJob, JobStatus
 from .queue import insert_job
 
-__all__ = ["SCHEDULE_ANCHOR", "JobRunner", "RunOutcome", "apscheduler_schema"]
+__all__ = ["APSCHEDULER_TABLES", "SCHEDULE_ANCHOR", "JobRunner", "RunOutcome",
+           "apscheduler_schema"]
 
 log = logging.getLogger("recovery_hub.jobs")
 
@@ -49,6 +50,10 @@ SCHEDULE_ANCHOR = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 # How long past its timeout a claimed row is left alone before it is taken back.
 _CLAIM_MARGIN = dt.timedelta(minutes=1)
 _ERROR_LENGTH = 2000
+
+
+# APScheduler's own tables (migration 0006 creates them; the library owns their shape).
+APSCHEDULER_TABLES = frozenset({"metadata", "tasks", "schedules", "jobs", "job_results"})
 
 
 def apscheduler_schema(dialect: str) -> str | None:

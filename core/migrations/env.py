@@ -16,10 +16,18 @@ config = context.config
 target_metadata = Base.metadata
 
 
+def _ours(name: str | None, type_: str, _parent: Any) -> bool:
+    """Autogenerate leaves APScheduler's tables alone (migration 0006 made them)."""
+    from core.jobs.runner import APSCHEDULER_TABLES
+
+    return not (type_ == "table" and name in APSCHEDULER_TABLES)
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_name=_ours,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER much
         compare_type=True,
         transaction_per_migration=True,

@@ -1,5 +1,9 @@
 """SQLAlchemy models, one aggregate per module. Import models from here."""
 
+# Domains with packages of their own register their tables with the same metadata.
+from core.jobs.models import BackgroundJob, JobStatus  # noqa: E402, I001
+from core.notifications.models import Notification  # noqa: E402
+
 from .access import (
     BreakGlassAccess,
     Representative,
@@ -37,10 +41,6 @@ from .organisations import (
     Team,
 )
 from .people import Person
-
-# Domains with packages of their own register their tables with the same metadata.
-from core.jobs.models import BackgroundJob, JobStatus  # noqa: E402, I001
-from core.notifications.models import Notification  # noqa: E402
 
 __all__ = [
     "DEFAULT_LEGAL_BASIS",

@@ -13,6 +13,7 @@ from pathlib import Path
 from core.categories import DataCategory as C
 from core.events import BudgetRequestApproved, BudgetRequestWithdrawn, ConsentRevoked
 from core.hookspecs import FieldContribution, hookimpl
+from core.jobs import Job
 from core.models import PaymentRoute
 from core.permissions import READ_ONLY, READ_WRITE, AccessRules, Role
 from core.plugin_config import PluginConfig
@@ -24,6 +25,7 @@ from .api.mutations import AdvocacyProjectMutations
 from .api.queries import AdvocacyProjectQueries
 from .api.types import TYPES
 from .demo import load_advocacy_demo
+from .flag_notices import MONITORING_FLAGS
 from .settings import AdvocacySettings
 
 PHB_ADVISOR = "advocacy_project.phb_advisor"
@@ -70,6 +72,12 @@ async def consent_revoked(event: ConsentRevoked, uow: UnitOfWork) -> None:
     """The person withdrew a consent: payments stop where nothing lets the fund holder see
     their budget any more."""
     await cases.stop_when_consent_ends(uow, event.person_id)
+
+
+@hookimpl
+def register_jobs() -> list[Job]:
+    """Monitoring flags, told to the advisors once each (flag_notices.py)."""
+    return [MONITORING_FLAGS]
 
 
 @hookimpl

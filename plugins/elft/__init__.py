@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.approvals import ApprovalStep, ItemProblem
 from core.categories import DataCategory as C
 from core.hookspecs import FieldContribution, hookimpl
+from core.jobs import Job
 from core.models import Budget, BudgetItem, BudgetRequest
 from core.permissions import READ_ONLY, READ_WRITE, AccessRules, Action, Role
 from core.plugin_config import PluginConfig
@@ -23,6 +24,7 @@ from .api.mutations import ElftMutations
 from .api.queries import ElftQueries
 from .api.types import TYPES
 from .demo import load_elft_demo
+from .due import FALLING_DUE
 from .settings import ElftSettings
 
 _APPROVE = frozenset({Action.READ, Action.APPROVE})
@@ -114,6 +116,12 @@ def register_queries() -> list[type]:
 @hookimpl
 def register_mutations() -> list[type]:
     return [ElftMutations]
+
+
+@hookimpl
+def register_jobs() -> list[Job]:
+    """Reviews and eligibility falling due, told to the care coordinator (plugins/elft/due.py)."""
+    return [FALLING_DUE]
 
 
 @hookimpl

@@ -27,11 +27,13 @@ class ElftSettings:
     eligibility_valid_days: int = 365
     # The start review is due this many days into the plan (at the latest at its midpoint).
     start_review_within_days: int = 90
+    # Care coordinators hear of a review, or of eligibility ending, this many days before.
+    due_notice_days: int = 14
 
     def __post_init__(self) -> None:
         for key in ("single_clinician_limit_pence", "team_lead_limit_pence",
                     "stay_connected_limit_pence", "eligibility_valid_days",
-                    "start_review_within_days"):
+                    "start_review_within_days", "due_notice_days"):
             if getattr(self, key) <= 0:
                 raise SettingError(key, "a whole number above 0", getattr(self, key))
         if self.team_lead_limit_pence <= self.single_clinician_limit_pence:

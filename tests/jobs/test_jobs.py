@@ -59,16 +59,17 @@ def test_hook_register_jobs(tmp_path: Path) -> None:
     async def nothing(_uow: UnitOfWork, _payload: dict[str, Any]) -> None:
         return None
 
+    never_opened = Database(f"sqlite:///{tmp_path / 'never-opened.db'}")
     plugins = load_plugins(None, entries=[], entry_points=False,
                            extra={"sample": JobsPlugin([Job("sample.tidy", nothing)])})
-    registry = UnitOfWork(Database(f"sqlite:///{tmp_path / 'never-opened.db'}"), plugins=plugins).jobs
+    registry = UnitOfWork(never_opened, plugins=plugins).jobs
     assert {"sample.tidy", "core.email_notification", "core.rescue_jobs"} <= set(registry)
 
     wrongly_named = load_plugins(None, entries=[], entry_points=False,
                                  extra={"sample": JobsPlugin([Job("other.tidy", nothing)])})
     with pytest.raises(ConfigurationError, match="plugin 'sample': job 'other.tidy' must be "
                                                  "named 'sample.<job>'"):
-        _ = UnitOfWork(Database(f"sqlite:///{tmp_path / 'never-opened.db'}"), plugins=wrongly_named).jobs
+        _ = UnitOfWork(never_opened, plugins=wrongly_named).jobs
 
     with pytest.raises(ConfigurationError, match="give 'every' or 'cron', not both"):
         Job("sample.both", nothing, every=dt.timedelta(hours=1), cron="0 * * * *")
