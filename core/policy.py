@@ -519,6 +519,9 @@ class AccessPolicy:
             principal.kind, principal.staff_member_id or principal.person_id
             or principal.account_id, principal.client_id, action, person_id,
             decision.category, decision.rule,
+            # The same as fields, for a log collector to filter on.
+            extra={"action": str(action), "person_id": person_id,
+                   "category": decision.category, "rule": decision.rule},
         )
 
     def acting_team(self, person_id: int) -> TeamRoles | None:

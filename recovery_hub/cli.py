@@ -48,8 +48,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     _configure_logging(settings)
     mode = "development (GraphiQL on, dev tokens accepted)" if settings.development else (
         "production")
-    print(f"Recovery Hub on http://{args.host}:{args.port}/graphql in {mode} mode",
-          file=sys.stderr)
+    logging.getLogger("recovery_hub").info(
+        "Recovery Hub on http://%s:%s/graphql in %s mode", args.host, args.port, mode)
     if settings.development:
         import os
 

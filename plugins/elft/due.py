@@ -76,8 +76,10 @@ async def notify_falling_due(uow: UnitOfWork, today: dt.date,
             .outerjoin(plan_of, plan_of.c.person_id == EligibilityAssessment.person_id)
             .outerjoin(coordinators, coordinators.c.plan_id == plan_of.c.plan_id)
             .where(EligibilityAssessment.eligible.is_(True),
+                   # current until some time on the horizon's day, or before
                    EligibilityAssessment.assessed_at
-                   <= dt.datetime.combine(horizon, dt.time(), dt.UTC) - valid)
+                   < dt.datetime.combine(horizon + dt.timedelta(days=1), dt.time(), dt.UTC)
+                   - valid)
             .order_by(EligibilityAssessment.id))
         for assessment, staff_id in ending:
             until = (assessment.assessed_at + valid).date()
