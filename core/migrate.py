@@ -23,7 +23,7 @@ from .permissions import ConfigurationError
 if TYPE_CHECKING:
     from .plugins import Plugins
 
-__all__ = ["alembic_config", "upgrade", "upgrade_async"]
+__all__ = ["Heads", "alembic_config", "upgrade", "upgrade_async"]
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -54,6 +54,27 @@ def upgrade(database_url: str, revision: str = "heads", *, plugins: Plugins | No
             f"the database was migrated by a plugin that is not enabled now ({error}); "
             "enable that plugin in plugins.toml (or install it again) and upgrade again"
         ) from None
+
+
+class Heads:
+    """Whether a database is at the revisions this code expects: core's and each enabled
+    plugin's. (A revision another depends on has no row of its own in ``alembic_version``.)"""
+
+    def __init__(self, database_url: str, plugins: Plugins | None = None) -> None:
+        from alembic.script import ScriptDirectory
+
+        locations = plugins.migration_directories() if plugins is not None else []
+        self.script = ScriptDirectory.from_config(alembic_config(database_url, locations))
+        self.expected = set(self.script.get_heads())
+
+    def missing(self, recorded: set[str]) -> list[str]:
+        """The expected heads that the revisions recorded in the database do not reach."""
+        try:
+            applied = {revision.revision
+                       for revision in self.script.iterate_revisions(tuple(recorded), "base")}
+        except CommandError:  # a revision this code does not know: newer code migrated it
+            return sorted(self.expected - recorded)
+        return sorted(self.expected - applied)
 
 
 async def upgrade_async(

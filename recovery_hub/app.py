@@ -12,7 +12,6 @@ from typing import Any
 
 import strawberry
 from cross_web import HTTPException  # what Strawberry's views turn into an HTTP error
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -26,6 +25,8 @@ from auth.bearer import InvalidToken, authenticate
 from auth.routes import oauth_routes
 from core.db import Database
 from core.events import EventDispatcher
+from core.metrics import instrument_pool
+from core.migrate import Heads
 from core.notifications.mail import MailSettings
 from core.permissions import AccessRules
 from core.plugins import Plugins, access_rules, load_plugins
@@ -33,6 +34,9 @@ from core.unit_of_work import UnitOfWork
 from schema.build import SchemaLimits, build_schema
 from schema.context import Context
 
+from .limits import BodyLimits, RequestBodyLimits, refusal
+from .observability import RequestMetrics, healthz, metrics_response, readiness
+from .rate_limits import RateLimits, RateLimitsByAddress
 from .request_ids import RequestIds
 from .settings import Settings
 
@@ -51,6 +55,12 @@ class Platform:
     schema: strawberry.Schema
     rules: AccessRules
     plugins: Plugins
+    rate_limits: RateLimits
+
+    async def close(self) -> None:
+        """Give back the database's and Redis' connections."""
+        await self.rate_limits.aclose()
+        await self.db.dispose()
 
     @classmethod
     def build(cls, settings: Settings, plugins: Plugins | None = None) -> Platform:
@@ -63,6 +73,7 @@ class Platform:
         rules = access_rules(plugins)
         db = Database(settings.database_url, pool_size=settings.pool_size,
                       pool_timeout=settings.pool_timeout_seconds)
+        instrument_pool(db.engine, capacity=2 * settings.pool_size)
         uow = UnitOfWork(db, EventDispatcher(), plugins)
         uow.mail = mail_settings(settings)
         _ = uow.jobs  # every plugin's jobs checked now: a mistake stops start-up
@@ -72,12 +83,18 @@ class Platform:
             settings=settings,
             db=db,
             uow=uow,
+            rate_limits=RateLimits.build(
+                per_address=settings.rate_limit_per_address,
+                per_client=settings.rate_limit_per_client,
+                token_per_address=settings.rate_limit_token_per_address,
+                redis_url=settings.redis_url),
             schema=build_schema(
                 development=settings.development,
                 rules=rules,
                 plugins=plugins,
                 limits=SchemaLimits(settings.max_depth, settings.max_aliases,
-                                    settings.max_tokens),
+                                    settings.max_tokens, settings.max_list_entries,
+                                    settings.max_text_length),
             ),
         )
 
@@ -112,6 +129,11 @@ class _GraphQLApp(GraphQL[Context, None]):
             raise HTTPException(400, "The request body must be a JSON object.")
         return parsed
 
+    async def process_result(self, request: Any, result: Any) -> Any:
+        if result.errors:  # for the request metrics: answered, with errors
+            request.scope.setdefault("state", {})["graphql_errors"] = True
+        return await super().process_result(request, result)
+
     async def get_context(self, request: Any, response: Any) -> Context:
         state = request.scope["state"]
         return Context.build(self.platform.uow, state["session"], state["principal"],
@@ -119,8 +141,7 @@ class _GraphQLApp(GraphQL[Context, None]):
 
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
-    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]},
-                        status_code=status, headers=headers)
+    return refusal(status, code, message, headers=headers)
 
 
 class _RequestScope:
@@ -158,12 +179,21 @@ class _RequestScope:
                 await response(scope, receive, send)
                 return
             await session.commit()  # the next read starts a fresh snapshot
+            if principal.is_authenticated:
+                who = (f"client:{principal.client_id}" if principal.client_id
+                       else f"account:{principal.account_id}")
+                limits = self.platform.rate_limits
+                refused = await limits.refused(limits.per_client, "/graphql", who)
+                if refused is not None:
+                    await refused(scope, receive, send)
+                    return
             scope.setdefault("state", {}).update(session=session, principal=principal)
             try:
                 async with asyncio.timeout(self.platform.settings.request_timeout_seconds):
                     await self.app(scope, receive, tracking_send)
             except TimeoutError:
                 log.warning("request timed out: %s", scope.get("path"))
+                scope["state"]["timed_out"] = True
                 if not started:
                     await _error(503, "TIMEOUT", "The request took too long. Try a smaller "
                                  "query.")(scope, receive, send)
@@ -185,10 +215,18 @@ def create_app(settings: Settings | None = None, *, plugins: Plugins | None = No
     settings = settings or Settings.from_env()
     platform = Platform.build(settings, plugins)
 
-    async def healthz(_request: Request) -> Response:
-        async with platform.db.reading() as session:
-            await session.execute(text("SELECT 1"))
-        return JSONResponse({"status": "ok"})
+    heads: list[Heads] = []
+
+    async def readyz(_request: Request) -> Response:
+        if not heads:  # read once, when first asked: the migrations this code expects
+            heads.append(Heads(settings.database_url, platform.plugins))
+        problems = await readiness(platform.db, heads[0])
+        if problems:
+            return JSONResponse({"status": "not ready", "problems": problems}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    async def metrics(_request: Request) -> Response:
+        return await metrics_response(platform.db)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -199,12 +237,22 @@ def create_app(settings: Settings | None = None, *, plugins: Plugins | None = No
         async with JobRunner(platform.uow, work=settings.jobs == "embedded",
                              redis_url=settings.redis_url):
             yield
-        await platform.db.dispose()
+        await platform.close()
 
     app = Starlette(
-        middleware=[Middleware(RequestIds)],
+        middleware=[
+            Middleware(RequestIds),
+            Middleware(RequestMetrics),
+            Middleware(RateLimitsByAddress, limits=platform.rate_limits),
+            Middleware(RequestBodyLimits, limits=BodyLimits(
+                settings.max_body_bytes, settings.max_json_depth, settings.max_list_entries,
+                settings.max_text_length), paths=("/graphql", "/oauth/"),
+                json_paths=("/graphql",)),
+        ],
         routes=[
             Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics),
             *oauth_routes(platform.uow, platform.rules, platform.plugins,
                           issuer=settings.issuer, password_sign_in=settings.password_sign_in),
             Route("/graphql", _RequestScope(_GraphQLApp(platform), platform),

@@ -62,9 +62,6 @@ def _walk(value: Any, limits: BodyLimits, path: str, depth: int, *, inputs: bool
             raise RequestRefused(400, "JSON_TOO_DEEP", f"The request is nested more than "
                                  f"{limits.max_json_depth} levels deep.", where)
         if isinstance(item, dict):
-            if checked and len(item) > limits.max_list_entries:
-                raise RequestRefused(400, "TOO_MANY_ENTRIES", f"An input has more than "
-                                     f"{limits.max_list_entries} fields.", where)
             for key, child in item.items():
                 inner = checked or (where == "" and key == "variables")
                 stack.append((child, f"{where}.{key}" if where else key, level + 1, inner))
@@ -117,7 +114,10 @@ class RequestBodyLimits:
         try:
             body = await self._read(scope, receive)
             if scope["path"] in self.json_paths and _is_json(scope):
-                check_json_body(body, self.limits)
+                parsed = check_json_body(body, self.limits)
+                if isinstance(parsed, dict) and isinstance(parsed.get("operationName"), str):
+                    # For the request metrics (recovery_hub/observability.py).
+                    scope.setdefault("state", {})["operation_name"] = parsed["operationName"]
         except RequestRefused as refused:
             await refusal(refused.status, refused.code, refused.message,
                           refused.path)(scope, receive, send)

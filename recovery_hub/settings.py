@@ -52,6 +52,22 @@ class Settings(BaseModel):
     max_depth: int = Field(12, ge=1)
     max_aliases: int = Field(30, ge=0)
     max_tokens: int = Field(3000, ge=1)
+    # Checked before any work (docs/operations.md#limits): 413 past the body size, 400 for
+    # JSON nested deeper, a list with more entries or a text longer than these.
+    max_body_bytes: int = Field(1_048_576, ge=1024)
+    max_json_depth: int = Field(32, ge=4)
+    max_list_entries: int = Field(500, ge=1)
+    max_text_length: int = Field(50_000, ge=10)
+    # Moving windows ("300/minute"): per client address on /graphql, per signed-in client or
+    # account on /graphql, per address on /oauth/token. Shared through Redis when configured.
+    rate_limit_per_address: str = "600/minute"
+    rate_limit_per_client: str = "300/minute"
+    rate_limit_token_per_address: str = "30/minute"
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed ("10.0.0.1,10.0.0.2" or
+    # "*"); none: the connecting address is the client's.
+    forwarded_allow_ips: str | None = None
+    # On SIGTERM, requests and jobs in flight get this long to finish.
+    shutdown_grace_seconds: float = Field(30.0, ge=0)
 
     # --- the database ---------------------------------------------------------------------
     # Connections per worker process (and as many again in overflow).
@@ -87,6 +103,15 @@ class Settings(BaseModel):
     def _known_backend(cls, value: str) -> str:
         if not value.startswith(("sqlite:", "postgresql:", "postgresql+", "sqlite+")):
             raise ValueError("use sqlite:///path/to/file.db or postgresql://user@host/dbname")
+        return value
+
+    @field_validator("rate_limit_per_address", "rate_limit_per_client",
+                     "rate_limit_token_per_address")
+    @classmethod
+    def _a_rate(cls, value: str) -> str:
+        from .rate_limits import parse_limit
+
+        parse_limit(value)
         return value
 
     @classmethod

@@ -28,6 +28,7 @@ from .audit import AuditReads
 from .composition import Contributions, collect_contributions, fields_added, merged_root
 from .errors import MaskUnexpectedErrors, is_expected
 from .guards import check_person_data_fields
+from .limits import InputLimits
 from .mutations.access import AccessMutations
 from .mutations.budgets import BudgetMutations
 from .mutations.consents import ConsentMutations
@@ -91,6 +92,9 @@ class SchemaLimits:
     max_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 3000
+    # Literals in the query itself (variables are checked on arrival: recovery_hub/limits.py).
+    max_list_entries: int = 500
+    max_text_length: int = 50_000
 
 
 def build_schema(
@@ -117,6 +121,7 @@ def build_schema(
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: QueryDepthLimiter(max_depth=limits.max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        InputLimits.factory(limits.max_list_entries, limits.max_text_length),
         AuditReads,
     ]
     if not development:

@@ -44,7 +44,7 @@ async def serve(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client
     finally:
-        await app.state.platform.db.dispose()
+        await app.state.platform.close()
 
 
 # The clients need a migrated database, not an empty one: tests that need known data ask for

@@ -30,6 +30,7 @@ from typing import Any
 
 from sqlalchemy import or_, update
 
+from core.metrics import JOB_DURATION, JOB_RUNS, timed
 from core.models.base import utcnow
 from core.unit_of_work import UnitOfWork
 
@@ -282,13 +283,16 @@ class JobRunner:
             error = LookupError(f"no job {claimed.name!r} is defined in this process")
         else:
             try:
-                async with asyncio.timeout(job.timeout.total_seconds()):
-                    await job.handler(self.uow, dict(claimed.payload))
+                with timed(JOB_DURATION.labels(job=claimed.name)):
+                    async with asyncio.timeout(job.timeout.total_seconds()):
+                        await job.handler(self.uow, dict(claimed.payload))
             except TimeoutError:
                 error = TimeoutError(f"ran longer than its timeout of {job.timeout}")
             except Exception as raised:  # a failed attempt, retried; never the worker's end
                 error = raised
-        return await self._finish(claimed, job, error)
+        outcome = await self._finish(claimed, job, error)
+        JOB_RUNS.labels(job=claimed.name, outcome="ok" if error is None else "failed").inc()
+        return outcome
 
     async def _finish(self, claimed: BackgroundJob, job: Job | None,
                       error: BaseException | None) -> RunOutcome:
