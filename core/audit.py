@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .metrics import AUDIT_WRITE, timed
+from .metrics import metrics, timed
 from .models import AuditChainHead, AuditEvent, BreakGlassAccess, utcnow
 from .policy import AccessPolicy
 from .principal import PrincipalKind
@@ -65,7 +65,7 @@ async def append_events(session: AsyncSession, events: Sequence[AuditEvent]) -> 
     """Chain and add events in the caller's transaction."""
     if not events:
         return
-    with timed(AUDIT_WRITE):  # the lock queues concurrent writers: watch its wait
+    with timed(metrics().audit_write):  # the lock queues concurrent writers: watch its wait
         await _append(session, events)
 
 

@@ -73,7 +73,6 @@ class Platform:
         rules = access_rules(plugins)
         db = Database(settings.database_url, pool_size=settings.pool_size,
                       pool_timeout=settings.pool_timeout_seconds)
-        instrument_pool(db.engine, capacity=2 * settings.pool_size)
         uow = UnitOfWork(db, EventDispatcher(), plugins)
         uow.mail = mail_settings(settings)
         _ = uow.jobs  # every plugin's jobs checked now: a mistake stops start-up
@@ -232,6 +231,8 @@ def create_app(settings: Settings | None = None, *, plugins: Plugins | None = No
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         from core.jobs.runner import JobRunner
 
+        # In each worker process (after gunicorn forked it): its pool, its jobs.
+        instrument_pool(platform.db.engine, capacity=2 * settings.pool_size)
         # Embedded: this process runs jobs too. Otherwise `recovery-hub worker` processes do,
         # and this one only hands them new jobs.
         async with JobRunner(platform.uow, work=settings.jobs == "embedded",

@@ -41,7 +41,7 @@ def _configure_logging(settings: Settings) -> None:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
+    from .serving import serve
 
     if args.dev:
         settings = settings.replace(development=True)
@@ -49,13 +49,13 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     mode = "development (GraphiQL on, dev tokens accepted)" if settings.development else (
         "production")
     logging.getLogger("recovery_hub").info(
-        "Recovery Hub on http://%s:%s/graphql in %s mode", args.host, args.port, mode)
+        "Recovery Hub on http://%s:%s/graphql in %s mode, %s worker(s)", args.host, args.port,
+        mode, args.workers)
     if settings.development:
         import os
 
-        os.environ["RECOVERY_HUB_DEV"] = "1"
-    uvicorn.run("recovery_hub.asgi:app", host=args.host, port=args.port, workers=args.workers,
-                log_level=settings.log_level.lower(), log_config=None, proxy_headers=False)
+        os.environ["RECOVERY_HUB_DEV"] = "1"  # for the one uvicorn process, which reads it
+    serve(settings, host=args.host, port=args.port, workers=args.workers)
     return 0
 
 

@@ -38,6 +38,9 @@ def configure_logging(
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.stdlib.ExtraAdder(),
+        # Which worker process wrote it (``serve --workers N``).
+        structlog.processors.CallsiteParameterAdder(
+            [structlog.processors.CallsiteParameter.PROCESS]),
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     renderer: Any = (structlog.processors.JSONRenderer() if format == "json"

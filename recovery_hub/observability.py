@@ -28,7 +28,7 @@ from starlette.responses import JSONResponse, Response
 
 from core.db import Database
 from core.jobs.models import BackgroundJob, JobStatus
-from core.metrics import JOBS, REQUEST_DURATION, REQUESTS
+from core.metrics import metrics
 from core.migrate import Heads
 
 __all__ = ["OperationNames", "RequestMetrics", "healthz", "metrics_response", "readiness",
@@ -59,8 +59,8 @@ class OperationNames:
 
 
 def record_request(route: str, operation: str, outcome: str, seconds: float) -> None:
-    REQUESTS.labels(route=route, operation=operation, outcome=outcome).inc()
-    REQUEST_DURATION.labels(route=route, operation=operation).observe(seconds)
+    metrics().requests.labels(route=route, operation=operation, outcome=outcome).inc()
+    metrics().request_duration.labels(route=route, operation=operation).observe(seconds)
 
 
 async def healthz(_request: Request) -> Response:
@@ -103,7 +103,7 @@ async def _read_job_counts(db: Database) -> None:
         counts = dict((await session.execute(
             select(BackgroundJob.status, func.count()).group_by(BackgroundJob.status))).all())
     for status in JobStatus:
-        JOBS.labels(status=status.value).set(counts.get(status, 0))
+        metrics().jobs.labels(status=status.value).set(counts.get(status, 0))
 
 
 _ROUTES = ("/graphql", "/oauth/token", "/healthz", "/readyz", "/metrics")

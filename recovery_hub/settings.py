@@ -68,6 +68,8 @@ class Settings(BaseModel):
     forwarded_allow_ips: str | None = None
     # On SIGTERM, requests and jobs in flight get this long to finish.
     shutdown_grace_seconds: float = Field(30.0, ge=0)
+    # `serve --workers N`: a worker silent this long is restarted (gunicorn's timeout).
+    worker_timeout_seconds: float = Field(60.0, ge=5)
 
     # --- the database ---------------------------------------------------------------------
     # Connections per worker process (and as many again in overflow).

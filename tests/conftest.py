@@ -93,6 +93,27 @@ async def fresh_database_url(database_url: str, tmp_path: Path) -> AsyncIterator
 
 
 @pytest.fixture
+async def fresh_postgres_url() -> AsyncIterator[str]:
+    """A new, empty PostgreSQL database (not migrated), for tests of what only PostgreSQL
+    serves (several server processes on one database); dropped afterwards."""
+    admin_url = _postgres_admin_url()
+    try:
+        admin = await asyncpg.connect(await _asyncpg_dsn(admin_url), timeout=5)
+    except (OSError, asyncpg.PostgresError) as error:
+        message = f"PostgreSQL unreachable at {admin_url}: {error}"
+        if IN_CI:
+            pytest.fail(f"{message} (CI=true: PostgreSQL tests must run)")
+        pytest.skip(message)
+    name = f"recovery_hub_serve_{uuid.uuid4().hex[:12]}"
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture
 def recovery_hub_database_url(fresh_database_url: str) -> str:
     """recovery_hub.testing's platforms, on both backends here."""
     return fresh_database_url

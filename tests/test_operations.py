@@ -75,7 +75,8 @@ async def test_metrics_count_requests_pool_audit_and_jobs(database_url: str,
                                                           world: World) -> None:
     async with world.uow.begin() as tx:
         await insert_job(tx.session, "core.rescue_jobs", {}, key=None, max_attempts=1)
-    async with serve(create_app(_settings(database_url))) as client:
+    app = create_app(_settings(database_url, jobs="worker"))  # no worker: the job waits
+    async with serve(app) as client, app.router.lifespan_context(app):
         before = (await client.get("/metrics")).text
         await client.post("/graphql", json=ME, headers=_auth("ngozi"))
         await client.post("/graphql", json={"query": "query Them($id: ID!) { person(id: $id) "

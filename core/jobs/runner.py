@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlalchemy import or_, update
 
-from core.metrics import JOB_DURATION, JOB_RUNS, timed
+from core.metrics import metrics, timed
 from core.models.base import utcnow
 from core.unit_of_work import UnitOfWork
 
@@ -283,7 +283,7 @@ class JobRunner:
             error = LookupError(f"no job {claimed.name!r} is defined in this process")
         else:
             try:
-                with timed(JOB_DURATION.labels(job=claimed.name)):
+                with timed(metrics().job_duration.labels(job=claimed.name)):
                     async with asyncio.timeout(job.timeout.total_seconds()):
                         await job.handler(self.uow, dict(claimed.payload))
             except TimeoutError:
@@ -291,7 +291,8 @@ class JobRunner:
             except Exception as raised:  # a failed attempt, retried; never the worker's end
                 error = raised
         outcome = await self._finish(claimed, job, error)
-        JOB_RUNS.labels(job=claimed.name, outcome="ok" if error is None else "failed").inc()
+        metrics().job_runs.labels(job=claimed.name,
+                                 outcome="ok" if error is None else "failed").inc()
         return outcome
 
     async def _finish(self, claimed: BackgroundJob, job: Job | None,
