@@ -4,6 +4,7 @@
     python -m bench run --scales quick --backends sqlite --report-dir bench/quick-report
     python -m bench run --scales quick,borough --backends sqlite,postgres --report-dir bench
     python -m bench run --scales national --backends postgres --report-dir bench --merge
+    python -m bench startup --database-url postgresql://postgres@127.0.0.1/hub --busy
 
 ``run`` recreates the database of each scale and backend (SQLite files under ``var/bench``;
 PostgreSQL database ``recovery_hub_bench`` on RECOVERY_HUB_BENCH_POSTGRES_URL's server), and
@@ -61,10 +62,22 @@ def main() -> None:
                      help="measure the databases the last generate left, if still unmeasured")
     run.add_argument("--merge", action="store_true",
                      help="keep the other scales' and backends' results in results.json")
+    startup = commands.add_parser(
+        "startup", help="time `recovery-hub serve --workers N` to its first answers")
+    startup.add_argument("--database-url", required=True,
+                         help="a migrated database (sqlite:///... or postgresql://...)")
+    startup.add_argument("--workers", type=int, default=2)
+    startup.add_argument("--runs", type=int, default=3)
+    startup.add_argument("--busy", action="store_true", help="keep another core busy")
     report = commands.add_parser("report", help="rewrite REPORT.md from bench/results.json")
     report.add_argument("--report-dir", default="bench")
     report.add_argument("--results", default=str(RESULTS))
     args = parser.parse_args()
+    if args.command == "startup":
+        from .startup import main as startup
+
+        startup(args.database_url, args.workers, args.runs, args.busy)
+        return
     if args.command == "report":
         from .report import write_report
 

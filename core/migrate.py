@@ -13,15 +13,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.util import CommandError
-
 from .db import normalise_database_url
 from .permissions import ConfigurationError
 
 if TYPE_CHECKING:
+    from alembic.config import Config
+
     from .plugins import Plugins
+
+# Alembic is imported where it is used: a server process needs it only if /readyz is asked,
+# and importing it (with Mako) costs a worker's start-up a few hundred milliseconds.
 
 __all__ = ["Heads", "alembic_config", "upgrade", "upgrade_async"]
 
@@ -29,6 +30,8 @@ _MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def alembic_config(database_url: str, extra_version_locations: Sequence[str] = ()) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     config.set_main_option("path_separator", "os")
@@ -43,6 +46,9 @@ def alembic_config(database_url: str, extra_version_locations: Sequence[str] = (
 def upgrade(database_url: str, revision: str = "heads", *, plugins: Plugins | None = None) -> None:
     """Bring the database to the latest schema: core's and that of every enabled plugin with
     migrations. Idempotent."""
+    from alembic import command
+    from alembic.util import CommandError
+
     locations = plugins.migration_directories() if plugins is not None else []
     try:
         command.upgrade(alembic_config(database_url, locations), revision)
@@ -69,6 +75,8 @@ class Heads:
 
     def missing(self, recorded: set[str]) -> list[str]:
         """The expected heads that the revisions recorded in the database do not reach."""
+        from alembic.util import CommandError
+
         try:
             applied = {revision.revision
                        for revision in self.script.iterate_revisions(tuple(recorded), "base")}

@@ -234,11 +234,19 @@ def create_app(settings: Settings | None = None, *, plugins: Plugins | None = No
         # In each worker process (after gunicorn forked it): its pool, its jobs.
         instrument_pool(platform.db.engine, capacity=2 * settings.pool_size)
         # Embedded: this process runs jobs too. Otherwise `recovery-hub worker` processes do,
-        # and this one only hands them new jobs.
-        async with JobRunner(platform.uow, work=settings.jobs == "embedded",
-                             redis_url=settings.redis_url):
+        # and this one only hands them new jobs. Started beside the first requests, not before
+        # them: a worker answers at once (jobs committed meanwhile wait for the rescue pass).
+        runner = JobRunner(platform.uow, work=settings.jobs == "embedded",
+                           redis_url=settings.redis_url)
+        starting = asyncio.create_task(runner.start())
+        try:
             yield
-        await platform.close()
+        finally:
+            try:
+                await starting
+            finally:
+                await runner.stop()
+                await platform.close()
 
     app = Starlette(
         middleware=[
