@@ -17,12 +17,14 @@ $(STAMP): $(BIN)/python pyproject.toml constraints.txt
 
 install: $(STAMP)
 
+# `make run PORT=8080` serves on another port.
+PORT ?= 8000
 run: $(STAMP)
 	mkdir -p var
 	$(BIN)/recovery-hub db upgrade
 	$(BIN)/recovery-hub demo load --if-empty
 	$(BIN)/recovery-hub demo tokens
-	$(BIN)/recovery-hub serve --dev --host 127.0.0.1 --port 8000
+	$(BIN)/recovery-hub serve --dev --host 127.0.0.1 --port $(PORT)
 
 # SQLite always; PostgreSQL too when reachable (RECOVERY_HUB_TEST_POSTGRES_URL).
 # With CI=true an unreachable PostgreSQL fails the run instead of skipping.

@@ -4,8 +4,8 @@ Each event stores the SHA-256 of its own content and of the previous event's has
 the single ``audit_chain_head`` row (``FOR UPDATE`` on PostgreSQL; on SQLite the write
 transaction holds the database lock from ``BEGIN IMMEDIATE``), so concurrent writers queue and
 the chain never forks. Events are written in the same transaction as the change they record;
-reads are written at the end of the request. ``verify_chain`` finds an edited, deleted or
-reordered event.
+reads are written at the end of the request. ``verify_chain`` (core/audit_verify.py) finds an
+edited, deleted or reordered event, whatever was written into it.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .audit_verify import ChainReport, verify_chain
 from .metrics import metrics, timed
 from .models import AuditChainHead, AuditEvent, BreakGlassAccess, utcnow
 from .policy import AccessPolicy
@@ -203,48 +203,3 @@ async def record_reads(uow: UnitOfWork, policy: AccessPolicy, operation: str) ->
             await append_events(tx.session, events)
     journal.audited.update(event.person_id for event in events if event.person_id)
     return len(events)
-
-
-@dataclass(frozen=True)
-class ChainReport:
-    ok: bool
-    events: int
-    bad_event_id: int | None = None
-    problem: str | None = None
-
-
-async def verify_chain(session: AsyncSession) -> ChainReport:
-    """Walk the chain in order; the first event that does not fit is reported.
-
-    The head is read first: events appended while the walk runs (the app keeps working) come
-    after it and must still chain on, but are not "missing from the end".
-    """
-    head = await session.get(AuditChainHead, 1)
-    # Where the head says the trail ended when verification started (no head: no events).
-    end_id = head.last_event_id if head is not None else None
-    reached_end = head is None or not head.event_count
-    previous = ""
-    count = 0
-    last_id: int | None = None
-    result = await session.stream_scalars(select(AuditEvent).order_by(AuditEvent.id))
-    async for event in result:
-        count += 1
-        if event.prev_hash != previous:
-            return ChainReport(False, count, event.id,
-                               "does not follow the event before it (one was deleted or moved)")
-        if event_hash(event) != event.hash:
-            return ChainReport(False, count, event.id, "its content was changed")
-        previous = event.hash
-        last_id = event.id
-        if head is not None and event.id == end_id:
-            if head.last_hash != event.hash or head.event_count != count:
-                return ChainReport(False, count, event.id,
-                                   "does not match the end of the trail recorded in its head")
-            reached_end = True
-    if head is None and count:
-        return ChainReport(False, count, last_id,
-                           "ends the trail, but the record of where the trail ends was deleted")
-    if not reached_end:
-        return ChainReport(False, count, end_id,
-                           "events are missing from the end of the trail")
-    return ChainReport(True, count)

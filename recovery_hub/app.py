@@ -236,16 +236,22 @@ def create_app(settings: Settings | None = None, *, plugins: Plugins | None = No
         # Embedded: this process runs jobs too. Otherwise `recovery-hub worker` processes do,
         # and this one only hands them new jobs. Started beside the first requests, not before
         # them: a worker answers at once (jobs committed meanwhile wait for the rescue pass).
-        runner = JobRunner(platform.uow, work=settings.jobs == "embedded",
-                           redis_url=settings.redis_url)
-        starting = asyncio.create_task(runner.start())
+        stopping = asyncio.Event()
+
+        async def run_jobs() -> None:
+            # One task enters and leaves the runner (APScheduler's task groups require it).
+            async with JobRunner(platform.uow, work=settings.jobs == "embedded",
+                                 redis_url=settings.redis_url):
+                await stopping.wait()
+
+        jobs = asyncio.create_task(run_jobs())
         try:
             yield
         finally:
+            stopping.set()
             try:
-                await starting
+                await jobs
             finally:
-                await runner.stop()
                 await platform.close()
 
     app = Starlette(

@@ -20,6 +20,7 @@ from core.models import (
     Person,
     UserAccount,
 )
+from core.notifications.service import Recipient, create_notification
 from core.passwords import hash_password
 from core.permissions import AccessRules
 from core.policy import AccessPolicy
@@ -268,3 +269,17 @@ async def load_demo(
     await request(aisha_budget, "African clothes-making course",
                   [ItemInput("12-week clothes-making course at Core Arts", "900.00",
                              sewing.id)])
+
+    # Notifications (viewer { notifications }): what Ngozi and Belu see in their app. The
+    # scheduled jobs add more (ELFT's reviews falling due, for cc-amara).
+    async with uow.begin() as tx:
+        await create_notification(
+            tx, Recipient(person_id=ngozi.id), kind="budget_request.approved",
+            title="Your request was approved", body="Your table tennis bat and balls are "
+            "paid for: Core Arts will have them at your next session.",
+            about=("BudgetRequest", bat), key=f"demo:approved:{bat}")
+        await create_notification(
+            tx, Recipient(person_id=belu.id), kind="budget_request.submitted",
+            title="Your request is with your care team",
+            body="Amara sent your Stay Connected request for sign-off.",
+            about=("BudgetRequest", belu_phone), key=f"demo:submitted:{belu_phone}")

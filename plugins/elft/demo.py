@@ -29,6 +29,7 @@ from core.services.accounts import principal_for_username
 from core.unit_of_work import UnitOfWork
 
 from . import eligibility, reviews, support_plans
+from .due import notify_falling_due
 from .models import Review, ReviewKind
 from .settings import ElftSettings
 from .sign_off import LIVED_EXPERIENCE_REVIEWER
@@ -135,3 +136,6 @@ async def load_elft_demo(uow: UnitOfWork, rules: AccessRules, settings: ElftSett
         goal_scores=[reviews.GoalScoreInput(goals["Finish my GCSE English coursework"], 3)],
         clinical_note="Settled on the plan; attending college two days a week. Coursework "
                       "started on a borrowed computer.")
+    # What cc-amara's app shows: Marcus's midpoint review has fallen due (the hourly job
+    # would say the same).
+    await notify_falling_due(uow, today, settings)
