@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import LargeBinary, Table, Text, cast, select
+from sqlalchemy import LargeBinary, Text, cast, select
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,7 +26,9 @@ from .models import AuditChainHead, AuditEvent
 __all__ = ["ChainReport", "Unreadable", "raw_select", "read_event", "verify_chain"]
 
 _INTEGER = re.compile(r"^-?[0-9]+$")
-_SQLITE_DATETIME = sqlite_dialect.DATETIME().result_processor(sqlite_dialect.dialect(), None)
+# SQLAlchemy's own parser of the timestamps it stores in SQLite.
+_SQLITE_DATETIME: Any = sqlite_dialect.DATETIME().result_processor(  # type: ignore[no-untyped-call]
+    sqlite_dialect.dialect(), None)
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,7 @@ _READERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def _read(table: Table, row: Any) -> dict[str, Any]:
+def _read(table: Any, row: Any) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for column in table.columns:
         raw = row._mapping[column.key]
@@ -122,10 +124,10 @@ def _read(table: Table, row: Any) -> dict[str, Any]:
 def read_event(row: Any) -> AuditEvent:
     """An event from a raw row (``Unreadable`` naming the first column that is not what it
     should be)."""
-    return AuditEvent(**_read(AuditEvent.__table__, row))  # type: ignore[arg-type]
+    return AuditEvent(**_read(AuditEvent.__table__, row))
 
 
-def raw_select(dialect: str, table: Table) -> Any:
+def raw_select(dialect: str, table: Any) -> Any:
     """Every column as it is stored: bytes on SQLite (whatever was written there), text on
     PostgreSQL (its types already refuse what is not a number, a time or JSON)."""
     as_stored = LargeBinary if dialect == "sqlite" else Text

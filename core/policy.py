@@ -397,17 +397,17 @@ class AccessPolicy:
         signed-in principals may list them."""
         return self.principal.is_authenticated
 
-    def own_notifications(
-        self, person_column: ColumnElement[Any], staff_column: ColumnElement[Any]
-    ) -> ColumnElement[bool]:
+    def own_notifications(self, person_column: Any, staff_column: Any) -> ColumnElement[bool]:
         """Notifications are read and marked only by the one they are for: the person (or an
         app acting for them: they carry no health detail) or the staff member. Not by a
         representative, not by the system through the API."""
         principal = self.principal
         if principal.kind is PrincipalKind.PERSON and principal.person_id is not None:
-            return person_column == principal.person_id
+            mine: ColumnElement[bool] = person_column == principal.person_id
+            return mine
         if principal.kind is PrincipalKind.STAFF and principal.staff_member_id is not None:
-            return staff_column == principal.staff_member_id
+            theirs: ColumnElement[bool] = staff_column == principal.staff_member_id
+            return theirs
         return false()
 
     def known(self, person_id: int) -> PersonAccess | None:

@@ -164,5 +164,5 @@ class RequestBodyLimits:
 def _is_json(scope: Scope) -> bool:
     for name, value in scope["headers"]:
         if name == b"content-type":
-            return value.split(b";")[0].strip().lower() == b"application/json"
+            return bool(value.split(b";")[0].strip().lower() == b"application/json")
     return False

@@ -52,14 +52,15 @@ class RateLimits:
             from redis.asyncio import ConnectionPool
 
             pool = ConnectionPool.from_url(redis_url)
-            storage = storage_from_string(f"async+{redis_url}", implementation="redispy",
-                                          key_prefix="recovery_hub_rate",
-                                          connection_pool=pool)  # type: ignore[arg-type]
+            options: dict[str, Any] = {"implementation": "redispy",
+                                       "key_prefix": "recovery_hub_rate",
+                                       "connection_pool": pool}
+            storage = storage_from_string(f"async+{redis_url}", **options)
         else:
             storage = storage_from_string("async+memory://")
         return cls(parse_limit(per_address), parse_limit(per_client),
                    parse_limit(token_per_address),
-                   MovingWindowRateLimiter(storage),  # type: ignore[arg-type]
+                   MovingWindowRateLimiter(storage),
                    redis_pool=pool)
 
     async def aclose(self) -> None:

@@ -118,4 +118,4 @@ def _child_exit(_server: Any, worker: Any) -> None:
     """A worker is gone: its live gauges (connections in use) no longer count."""
     from prometheus_client import multiprocess
 
-    multiprocess.mark_process_dead(worker.pid)
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]

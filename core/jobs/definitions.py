@@ -78,7 +78,8 @@ class Job:
 
     def retry_delay(self, attempts: int) -> dt.timedelta:
         """The wait after the ``attempts``-th failed attempt: doubling, at most an hour."""
-        return min(self.retry_after * 2 ** (attempts - 1), dt.timedelta(hours=1))
+        delay: dt.timedelta = self.retry_after * 2 ** (attempts - 1)
+        return min(delay, dt.timedelta(hours=1))
 
 
 class JobRegistry(Mapping[str, Job]):

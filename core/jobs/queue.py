@@ -38,7 +38,7 @@ async def insert_job(
         "created_at": utcnow(),
     }
     dialect = session.get_bind().dialect.name
-    table = BackgroundJob.__table__
+    table: Any = BackgroundJob.__table__
     insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
     # Two transactions adding the same key: the second waits for the first, then adds nothing.
     statement = insert.values(values).on_conflict_do_nothing(index_elements=["key"])

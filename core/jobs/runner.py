@@ -251,7 +251,7 @@ class JobRunner:
                 self._in_flight.discard(task)
 
     async def _claim(self, job_id: int, now: dt.datetime) -> BackgroundJob | None:
-        table = BackgroundJob.__table__
+        table: Any = BackgroundJob.__table__
         queued = (table.c.status == JobStatus.QUEUED.value) & (table.c.run_after <= now)
         abandoned = (table.c.status == JobStatus.RUNNING.value) & (table.c.claimed_until < now)
         async with self.uow.begin() as tx:
@@ -297,7 +297,7 @@ class JobRunner:
 
     async def _finish(self, claimed: BackgroundJob, job: Job | None,
                       error: BaseException | None) -> RunOutcome:
-        table = BackgroundJob.__table__
+        table: Any = BackgroundJob.__table__
         now = utcnow()
         mine = (table.c.id == claimed.id) & (table.c.claimed_by == self.identity)
         done = dict(claimed_by=None, claimed_until=None)

@@ -71,7 +71,7 @@ async def create_notification(
         "about_type": about[0] if about else None, "about_id": about[1] if about else None,
         "key": key, "created_at": utcnow(),
     }
-    table = Notification.__table__
+    table: Any = Notification.__table__
     dialect = tx.session.get_bind().dialect.name
     insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
     notification_id = await tx.session.scalar(
