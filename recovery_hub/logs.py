@@ -20,6 +20,7 @@ __all__ = ["bind_request", "configure_logging", "get_logger"]
 _LOUD_LIBRARIES = {
     # A line per job and per schedule pass at INFO: useful when debugging, noise otherwise.
     "apscheduler": logging.WARNING,
+    "alembic": logging.WARNING,  # /readyz reads the migrations once: its set-up lines
     "aiosqlite": logging.WARNING,
     "asyncio": logging.WARNING,
 }

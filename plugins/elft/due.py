@@ -54,11 +54,12 @@ async def notify_falling_due(uow: UnitOfWork, today: dt.date,
             .where(Review.held_on.is_(None), Review.due_on <= horizon)
             .order_by(Review.id))
         for review_id, kind, due_on, staff_id in reviews:
+            when = (f"was due on {due_on:%-d %B %Y} and is overdue" if due_on < today
+                    else f"is due on {due_on:%-d %B %Y}")
             created += await create_notification(
                 tx, Recipient(staff_member_id=staff_id), kind=REVIEW_DUE,
                 title=f"A PHB {kind.value} review is due",
-                body=f"A {kind.value} review of a support plan on your caseload is due on "
-                     f"{due_on:%-d %B %Y}.",
+                body=f"A {kind.value} review of a support plan on your caseload {when}.",
                 about=("ElftReview", review_id), key=f"{REVIEW_DUE}:{review_id}",
             ) is not None
 
