@@ -19,6 +19,7 @@ from .context import Context
 from .errors import PublicError
 from .ids import decode_id
 from .pagination import connection, window
+from .types.observations import ObservationKind
 from .types.organisations import Organisation, StaffMember, Team
 from .types.people import Person
 
@@ -146,3 +147,7 @@ class Query:
                            first=size, after=after_id)
         return connection(found, after_id)
 
+    @strawberry.field(description="Kinds of observation that can be recorded, core's and the "
+                      "plugins': units, ranges, codes. No one's data.")
+    def observation_kinds(self, info: Info[Context, None]) -> list[ObservationKind]:
+        return list(info.context.uow.plugins.observation_kinds.values())  # type: ignore[arg-type]

@@ -11,9 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.db import Database
 from core.models import Base
+from core.observations.models import is_observation_partition
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def _modelled(name: str | None, type_: str, _parent: Any) -> bool:
+    """What autogenerate compares: not the observation table's partitions (PostgreSQL)."""
+    return not (type_ == "table" and is_observation_partition(name))
 
 
 def _run(connection: Connection) -> None:
@@ -22,6 +28,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER much
         compare_type=True,
+        include_name=_modelled,
         transaction_per_migration=True,
     )
     with context.begin_transaction():

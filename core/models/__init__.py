@@ -1,5 +1,11 @@
 """SQLAlchemy models, one aggregate per module. Import models from here."""
 
+# The person's record: each domain a package of its own (DESIGN.md), on the same metadata.
+# Imported here so that every table is registered wherever core's models are.
+from ..devices import models as _devices  # noqa: F401
+from ..medication import models as _medication  # noqa: F401
+from ..observations import models as _observations  # noqa: F401
+from ._actor import RecordSource
 from .access import (
     BreakGlassAccess,
     Representative,
@@ -74,6 +80,7 @@ __all__ = [
     "PaymentRoute",
     "Person",
     "ProgressNote",
+    "RecordSource",
     "RecoveryGoal",
     "Representative",
     "RepresentativeAccess",
