@@ -82,7 +82,7 @@ async def add_medication(
     }
     async with uow.begin() as tx:
         await policy.require(tx.session, Action.CREATE, person_id, [CATEGORY],
-                             field="personId")
+                             what="person's record", field="personId")
         person = await tx.session.get(Person, person_id)
         if person is None:
             raise NotFound("person", field="personId")

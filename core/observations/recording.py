@@ -130,7 +130,7 @@ async def record_observation(
     kind = kind_of(uow.plugins.observation_kinds, reading.kind)
     async with uow.begin() as tx:
         await policy.require(tx.session, Action.CREATE, person_id, [kind.category],
-                             field="personId")
+                             what="person's record", field="personId")
         person = await tx.session.get(Person, person_id)
         if person is None:  # the system passes any ID
             raise NotFound("person", field="personId")

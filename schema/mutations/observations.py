@@ -57,7 +57,7 @@ class CorrectObservationInput:
 @strawberry.type
 class RecordObservationPayload:
     observation: Observation | None
-    derived: list[Observation] = strawberry.field(
+    derived: list[Observation] | None = strawberry.field(
         description="Readings worked out from it: the BMI of a weight, with a height on record.")
     user_errors: list[UserError]
 
@@ -67,7 +67,7 @@ class CorrectObservationPayload:
     corrected: Observation | None = strawberry.field(
         description="The reading, now entered in error.")
     replacement: Observation | None
-    derived: list[Observation] = strawberry.field(
+    derived: list[Observation] | None = strawberry.field(
         description="Derived readings entered in error with it, and those of the replacement.")
     user_errors: list[UserError]
 
@@ -86,7 +86,7 @@ class ObservationMutations:
             device_id=(decode_id(input.device_id, "Device", field="deviceId")
                        if input.device_id is not None else None)))
         if recorded is None:
-            return RecordObservationPayload(observation=None, derived=[], user_errors=errors)
+            return RecordObservationPayload(observation=None, derived=None, user_errors=errors)
         return RecordObservationPayload(
             observation=recorded.observation,  # type: ignore[arg-type]
             derived=list(recorded.derived), user_errors=[])  # type: ignore[arg-type]
@@ -103,7 +103,7 @@ class ObservationMutations:
             reason=input.reason,
             replacement=input.replacement.reading("") if input.replacement else None))
         if correction is None:
-            return CorrectObservationPayload(corrected=None, replacement=None, derived=[],
+            return CorrectObservationPayload(corrected=None, replacement=None, derived=None,
                                              user_errors=errors)
         return CorrectObservationPayload(
             corrected=correction.corrected,  # type: ignore[arg-type]
