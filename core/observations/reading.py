@@ -123,33 +123,50 @@ class Bucket(enum.StrEnum):
     MONTH = "month"
 
 
-class bucket_start(FunctionElement[dt.date]):  # noqa: N801 (a SQL function)
-    """The first day of the bucket a date column's value falls in, on either backend."""
+class _BucketStart(FunctionElement[dt.date]):
+    """The first day of the bucket a date column's value falls in, on either backend. One
+    class per bucket: the statement cache keys on the class, never on an attribute."""
 
     type = Date()
     inherit_cache = True
 
-    def __init__(self, bucket: Bucket, column: Any) -> None:
-        self.bucket = bucket
-        super().__init__(column)
+
+class _WeekStart(_BucketStart):
+    inherit_cache = True
 
 
-@compiles(bucket_start, "sqlite")
-def _sqlite_bucket(element: bucket_start, compiler: SQLCompiler, **kw: Any) -> str:
-    column = compiler.process(element.clauses, **kw)
-    if element.bucket is Bucket.WEEK:  # to the next Sunday (or today), then back to Monday
-        return f"date({column}, 'weekday 0', '-6 days')"
-    if element.bucket is Bucket.MONTH:
-        return f"strftime('%Y-%m-01', {column})"
-    return str(column)
+class _MonthStart(_BucketStart):
+    inherit_cache = True
 
 
-@compiles(bucket_start, "postgresql")
-def _postgres_bucket(element: bucket_start, compiler: SQLCompiler, **kw: Any) -> str:
-    column = compiler.process(element.clauses, **kw)
-    if element.bucket is Bucket.DAY:
-        return str(column)
-    return f"CAST(date_trunc('{element.bucket.value}', {column}) AS DATE)"
+def bucket_start(bucket: Bucket, column: Any) -> Any:
+    """SQL: the first day of ``column``'s bucket (a day is its own)."""
+    if bucket is Bucket.WEEK:
+        return _WeekStart(column)
+    if bucket is Bucket.MONTH:
+        return _MonthStart(column)
+    return column
+
+
+@compiles(_WeekStart, "sqlite")
+def _sqlite_week(element: _WeekStart, compiler: SQLCompiler, **kw: Any) -> str:
+    # To the next Sunday (or that day, a Sunday), then back to its Monday.
+    return f"date({compiler.process(element.clauses, **kw)}, 'weekday 0', '-6 days')"
+
+
+@compiles(_MonthStart, "sqlite")
+def _sqlite_month(element: _MonthStart, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"strftime('%Y-%m-01', {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_WeekStart, "postgresql")
+def _postgres_week(element: _WeekStart, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST(date_trunc('week', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
+@compiles(_MonthStart, "postgresql")
+def _postgres_month(element: _MonthStart, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST(date_trunc('month', {compiler.process(element.clauses, **kw)}) AS DATE)"
 
 
 def bucket_of(bucket: Bucket, day: dt.date) -> dt.date:

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit import record_access
 from ..devices.models import Device, DeviceStatus
-from ..errors import Forbidden, InvalidTransition, NotFound
+from ..errors import Forbidden, InvalidInput, InvalidTransition, NotFound
 from ..models import Person, RecordSource
 from ..permissions import Action
 from ..policy import AccessPolicy
@@ -31,15 +31,19 @@ from .models import Observation, ObservationStatus
 from .rules import CheckedReading, Reading, check_reading, kind_of
 
 __all__ = [
+    "MAX_READINGS",
     "Correction",
     "Recorded",
     "correct_observation",
     "new_observation",
     "record_observation",
+    "record_readings",
 ]
 
 _BMI_FROM_WEIGHT = "weight"
 _REASON_LENGTH = 1000
+# Readings in one call of ``record_readings`` (a phone's backlog, an import file's chunk).
+MAX_READINGS = 5000
 
 
 @dataclass(frozen=True)
@@ -69,18 +73,9 @@ def new_observation(person_id: int, checked: CheckedReading, **provenance: objec
         **provenance)
 
 
-async def _derived_bmi(session: AsyncSession, kinds: Kinds, weight: Observation
-                       ) -> Observation | None:
-    """The BMI a weight gives with the person's latest height at that time, if any."""
-    if weight.kind != _BMI_FROM_WEIGHT or weight.value is None or "bmi" not in kinds:
-        return None
-    height = await session.scalar(
-        select(Observation.value).where(
-            Observation.person_id == weight.person_id, Observation.kind == "height",
-            Observation.status == ObservationStatus.FINAL,
-            Observation.effective_at <= weight.effective_at)
-        .order_by(Observation.effective_at.desc(), Observation.id.desc()).limit(1))
-    if not height:
+def _bmi_of(kinds: Kinds, weight: Observation, height: float | None) -> Observation | None:
+    """The BMI of a weight (already stored: it is named) and a height in cm, if plausible."""
+    if weight.value is None or not height or "bmi" not in kinds:
         return None
     bmi = kinds["bmi"]
     value = round(weight.value / (height / 100) ** 2, 1)
@@ -95,6 +90,20 @@ async def _derived_bmi(session: AsyncSession, kinds: Kinds, weight: Observation
         by_staff_id=weight.by_staff_id, by_team_id=weight.by_team_id,
         by_account_id=weight.by_account_id, client_id=weight.client_id,
         recorded_at=weight.recorded_at)
+
+
+async def _derived_bmi(session: AsyncSession, kinds: Kinds, weight: Observation
+                       ) -> Observation | None:
+    """The BMI a weight gives with the person's latest height at that time, if any."""
+    if weight.kind != _BMI_FROM_WEIGHT:
+        return None
+    height = await session.scalar(
+        select(Observation.value).where(
+            Observation.person_id == weight.person_id, Observation.kind == "height",
+            Observation.status == ObservationStatus.FINAL,
+            Observation.effective_at <= weight.effective_at)
+        .order_by(Observation.effective_at.desc(), Observation.id.desc()).limit(1))
+    return _bmi_of(kinds, weight, height)
 
 
 async def _add(tx: Transaction, kinds: Kinds, observation: Observation) -> list[Observation]:
@@ -144,6 +153,62 @@ async def record_observation(
                             operation="record_observation",
                             categories=sorted({kind.category, *(d.category for d in derived)}))
     return Recorded(observation, derived)
+
+
+async def record_readings(
+    uow: UnitOfWork,
+    policy: AccessPolicy,
+    *,
+    person_id: int,
+    readings: Sequence[Reading],
+) -> int:
+    """Record many readings of a person at once (a phone's backlog, an import): each is
+    checked as ``record_observation`` checks one, and a bad one refuses them all, naming
+    its place (``readings.3.value``). Weights get their BMI. Two INSERTs whatever the number;
+    one audit event. Returns how many readings were stored, derived ones included."""
+    if not 1 <= len(readings) <= MAX_READINGS:
+        raise InvalidInput(f"Send from 1 to {MAX_READINGS} readings at a time.",
+                           code="TOO_MANY_READINGS", field="readings")
+    kinds = uow.plugins.observation_kinds
+    chosen = [kind_of(kinds, r.kind, field=f"readings.{n}.kind")
+              for n, r in enumerate(readings)]
+    async with uow.begin() as tx:
+        categories = sorted({kind.category for kind in chosen})
+        await policy.require(tx.session, Action.CREATE, person_id, categories,
+                             what="person's record", field="personId")
+        person = await tx.session.get(Person, person_id)
+        if person is None:
+            raise NotFound("person", field="personId")
+        provenance = recorded_through(policy, person_id)
+        rows = [new_observation(person_id, check_reading(
+            kind, reading, now=policy.now, born=person.date_of_birth,
+            prefix=f"readings.{n}."), **provenance)
+            for n, (kind, reading) in enumerate(zip(chosen, readings, strict=True))]
+        weights = [row for row in rows if row.kind == _BMI_FROM_WEIGHT]
+        heights: list[Observation] = []
+        if weights:
+            heights = sorted([*await tx.session.scalars(
+                select(Observation).where(Observation.person_id == person_id,
+                                          Observation.kind == "height",
+                                          Observation.status == ObservationStatus.FINAL)),
+                *(row for row in rows if row.kind == "height")],
+                key=lambda h: h.effective_at)
+        await _insert(tx.session, rows)
+        derived = [bmi for weight in weights if (bmi := _bmi_of(kinds, weight, next(
+            (h.value for h in reversed(heights) if h.effective_at <= weight.effective_at),
+            None))) is not None]
+        await _insert(tx.session, derived)
+        await record_access(tx.session, policy, person_id=person_id,
+                            operation="record_observations",
+                            categories=sorted({*categories, *(d.category for d in derived)}))
+    return len(rows) + len(derived)
+
+
+async def _insert(session: AsyncSession, rows: list[Observation]) -> None:
+    """Insert rows in one executemany (their ids are filled in)."""
+    if rows:
+        session.add_all(rows)
+        await session.flush()
 
 
 def _may_correct(policy: AccessPolicy, observation: Observation) -> bool:
