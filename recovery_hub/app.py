@@ -31,6 +31,7 @@ from core.unit_of_work import UnitOfWork
 from schema.build import SchemaLimits, build_schema
 from schema.context import Context
 
+from .devices import device_routes, platform_devices
 from .settings import Settings
 
 __all__ = ["Platform", "create_app", "load_demo_world"]
@@ -64,7 +65,7 @@ class Platform:
             plugins=plugins,
             settings=settings,
             db=db,
-            uow=UnitOfWork(db, EventDispatcher(), plugins),
+            uow=UnitOfWork(db, EventDispatcher(), plugins, platform_devices(settings, plugins)),
             schema=build_schema(
                 development=settings.development,
                 rules=rules,
@@ -184,6 +185,7 @@ def create_app(settings: Settings | None = None, *, plugins: Plugins | None = No
                           issuer=settings.issuer, password_sign_in=settings.password_sign_in),
             Route("/graphql", _RequestScope(_GraphQLApp(platform), platform),
                   methods=["GET", "POST"]),
+            *device_routes(platform.uow),
         ],
         lifespan=lifespan,
     )

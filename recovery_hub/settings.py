@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from core.devices.fitbit import FitbitSettings
+from core.devices.vault import new_key
 
 __all__ = ["DEFAULT_DATABASE_URL", "Settings"]
 
@@ -30,6 +34,10 @@ class Settings:
     max_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 3000
+    # Device accounts (docs/health-record.md): keys that encrypt their tokens, newest first;
+    # in development, one kept in var/device-token-key unless given.
+    device_token_keys: tuple[str, ...] = field(default=(), repr=False)
+    fitbit: FitbitSettings | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -42,8 +50,17 @@ class Settings:
             issuer=env.get("RECOVERY_HUB_ISSUER") or None,
             password_sign_in=env.get("RECOVERY_HUB_PASSWORD_SIGN_IN", "1").lower()
             not in ("0", "false", "no"),
+            device_token_keys=tuple(key.strip() for key in env.get(
+                "RECOVERY_HUB_DEVICE_TOKEN_KEYS", "").split(",") if key.strip()),
+            fitbit=_fitbit(env),
         )
         return replace(settings, **overrides)  # type: ignore[arg-type]
+
+    def device_keys(self) -> tuple[str, ...]:
+        """The keys for device tokens; in development without any, one kept in var/."""
+        if self.device_token_keys or not self.development:
+            return self.device_token_keys
+        return (_kept(Path("var") / "device-token-key", new_key),)
 
     def dev_secret(self) -> str | None:
         """The development-token secret, or None in production (dev tokens refused)."""
@@ -51,14 +68,28 @@ class Settings:
             return None
         if self.secret_key:
             return self.secret_key
-        path = Path("var") / "dev-secret"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            # Created owner-only in one step; if two processes race, the first one wins.
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(descriptor, "w") as file:
-                file.write(secrets.token_hex(32))
-        return path.read_text().strip()
+        return _kept(Path("var") / "dev-secret", lambda: secrets.token_hex(32))
+
+
+def _kept(path: Path, make: Callable[[], str]) -> str:
+    """A development secret kept in a file, made the first time."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # Created owner-only in one step; if two processes race, the first one wins.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(descriptor, "w") as file:
+            file.write(make())
+    return path.read_text().strip()
+
+
+def _fitbit(env: Mapping[str, str]) -> FitbitSettings | None:
+    """Fitbit, when its app's client id, secret and redirect URI are all given."""
+    given = {name: env.get(f"RECOVERY_HUB_FITBIT_{name.upper()}") or None for name in (
+        "client_id", "client_secret", "redirect_uri", "authorize_url", "api_url",
+        "verification_code", "subscriber_id")}
+    if not (given["client_id"] and given["client_secret"] and given["redirect_uri"]):
+        return None
+    return FitbitSettings(**{k: v for k, v in given.items() if v is not None})  # type: ignore[arg-type]

@@ -31,6 +31,7 @@ from .guards import check_person_data_fields
 from .mutations.access import AccessMutations
 from .mutations.budgets import BudgetMutations
 from .mutations.consents import ConsentMutations
+from .mutations.devices import DeviceMutations
 from .mutations.goals import GoalMutations
 from .mutations.medication import MedicationMutations
 from .mutations.observations import ObservationMutations
@@ -111,7 +112,7 @@ def build_schema(
     contributions = collect_contributions(plugins) if plugins else Contributions()
     core_mutation = merge_types("Mutation", (GoalMutations, BudgetMutations, ConsentMutations,
                                              AccessMutations, ObservationMutations,
-                                             MedicationMutations))
+                                             MedicationMutations, DeviceMutations))
     query = merged_root("Query", Query, contributions.queries)
     mutation = merged_root("Mutation", core_mutation, contributions.mutations)
     # Factories: Strawberry builds a fresh extension for each request.

@@ -34,6 +34,7 @@ __all__ = [
     "MAX_READINGS",
     "Correction",
     "Recorded",
+    "bmi_of",
     "correct_observation",
     "new_observation",
     "record_observation",
@@ -73,7 +74,7 @@ def new_observation(person_id: int, checked: CheckedReading, **provenance: objec
         **provenance)
 
 
-def _bmi_of(kinds: Kinds, weight: Observation, height: float | None) -> Observation | None:
+def bmi_of(kinds: Kinds, weight: Observation, height: float | None) -> Observation | None:
     """The BMI of a weight (already stored: it is named) and a height in cm, if plausible."""
     if weight.value is None or not height or "bmi" not in kinds:
         return None
@@ -103,7 +104,7 @@ async def _derived_bmi(session: AsyncSession, kinds: Kinds, weight: Observation
             Observation.status == ObservationStatus.FINAL,
             Observation.effective_at <= weight.effective_at)
         .order_by(Observation.effective_at.desc(), Observation.id.desc()).limit(1))
-    return _bmi_of(kinds, weight, height)
+    return bmi_of(kinds, weight, height)
 
 
 async def _add(tx: Transaction, kinds: Kinds, observation: Observation) -> list[Observation]:
@@ -194,7 +195,7 @@ async def record_readings(
                 *(row for row in rows if row.kind == "height")],
                 key=lambda h: h.effective_at)
         await _insert(tx.session, rows)
-        derived = [bmi for weight in weights if (bmi := _bmi_of(kinds, weight, next(
+        derived = [bmi for weight in weights if (bmi := bmi_of(kinds, weight, next(
             (h.value for h in reversed(heights) if h.effective_at <= weight.effective_at),
             None))) is not None]
         await _insert(tx.session, derived)
