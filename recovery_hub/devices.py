@@ -10,7 +10,9 @@ timer) or, once the job runner exists, by the job this follow-up becomes.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from collections.abc import Callable
 
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -20,6 +22,7 @@ from starlette.routing import Route
 from core.devices.registry import Devices
 from core.devices.sync import sync_due
 from core.devices.webhooks import BadNotification, UnknownProvider, notified
+from core.models import utcnow
 from core.plugins import Plugins
 from core.unit_of_work import UnitOfWork
 
@@ -35,17 +38,20 @@ def platform_devices(settings: Settings, plugins: Plugins) -> Devices:
     return Devices.build(plugins, token_keys=settings.device_keys(), fitbit=settings.fitbit)
 
 
-async def follow_up(uow: UnitOfWork, device_ids: list[int]) -> None:
+async def follow_up(uow: UnitOfWork, device_ids: list[int],
+                    clock: Callable[[], dt.datetime] = utcnow) -> None:
     """Import what a notification said is new. Never raises: it runs after the response."""
     try:
-        for result in await sync_due(uow, device_ids=device_ids):
+        for result in await sync_due(uow, now=clock(), device_ids=device_ids):
             if result.error:
                 log.warning("device %s: import failed: %s", result.device_id, result.error)
     except Exception:
         log.exception("importing after a notification failed (devices %s)", device_ids)
 
 
-def device_routes(uow: UnitOfWork) -> list[Route]:
+def device_routes(uow: UnitOfWork, *, clock: Callable[[], dt.datetime] = utcnow
+                  ) -> list[Route]:
+    """The providers' notification endpoint; ``clock`` is what the follow-up calls now."""
     async def notifications(request: Request) -> Response:
         name = request.path_params["provider"]
         provider = uow.devices.providers.get(name)
@@ -54,14 +60,15 @@ def device_routes(uow: UnitOfWork) -> list[Route]:
         if request.method == "GET":  # the provider checking its subscriber
             return Response(status_code=provider.verification(request.query_params) or 404)
         try:
-            due = await notified(uow, name, request.headers, await request.body())
+            due = await notified(uow, name, request.headers, await request.body(),
+                                 now=clock())
         except UnknownProvider:
             return Response(status_code=404)
         except BadNotification as error:
             # A wrong signature: 404, as Fitbit documents (and nothing learnt by a prober).
             return Response(status_code=404 if error.signature else 400)
         return Response(status_code=204,
-                        background=BackgroundTask(follow_up, uow, due) if due else None)
+                        background=BackgroundTask(follow_up, uow, due, clock) if due else None)
 
     return [Route("/devices/{provider}/notifications", notifications,
                   methods=["GET", "POST"])]
