@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..errors import Conflict, InvalidInput, NotFound
+from ..errors import Conflict, DomainError, InvalidInput, NotFound
 from ..models import Person, RecordSource, utcnow
 from ..observations.models import Observation, ObservationStatus
 from ..observations.recording import bmi_of, new_observation
@@ -38,10 +38,25 @@ from ..principal import Principal, PrincipalKind
 from ..unit_of_work import UnitOfWork
 from .connections import stored_tokens
 from .models import Device, DeviceStatus, DeviceToken
-from .providers import AccessRevoked, DeviceProvider, Fetched, ProviderError, Tokens
+from .providers import (
+    AccessRevoked,
+    DeviceProvider,
+    DeviceReading,
+    Fetched,
+    ProviderError,
+    Tokens,
+)
 from .reading import CATEGORY
 
-__all__ = ["SyncResult", "devices_due", "sync_device", "sync_due", "sync_now"]
+__all__ = [
+    "Imported",
+    "SyncResult",
+    "devices_due",
+    "import_readings",
+    "sync_device",
+    "sync_due",
+    "sync_now",
+]
 
 log = logging.getLogger("recovery_hub.devices")
 _CHUNK = 500  # provider ids per lookup
@@ -155,64 +170,97 @@ async def sync_device(uow: UnitOfWork, device_id: int, *, now: dt.datetime | Non
     return await _store(uow, device, fetched, start, end, now)
 
 
+@dataclass(frozen=True)
+class Imported:
+    imported: int
+    amended: int
+    unchanged: int
+    skipped: tuple[str, ...]
+
+
+async def _locked(session: AsyncSession, device_id: int) -> Device:
+    locked = await session.scalar(select(Device).where(Device.id == device_id)
+                                  .with_for_update().execution_options(populate_existing=True))
+    if locked is None or locked.status is not DeviceStatus.CONNECTED:
+        raise Conflict("That device is not in use (disconnected, revoked or returned).",
+                       code="NOT_CONNECTED", field="deviceId")
+    return locked
+
+
+async def _write(session: AsyncSession, uow: UnitOfWork, device: Device,
+                 readings: Sequence[DeviceReading], now: dt.datetime) -> Imported:
+    """Store a device's readings for its person, as that person's device: new ones added,
+    revised ones amended, the rest (and any the person rejected) left alone."""
+    kinds = uow.plugins.observation_kinds
+    person = await session.get(Person, device.person_id)
+    chosen: list[tuple[str, CheckedReading]] = []
+    skipped: list[str] = []
+    for item in readings:
+        try:
+            checked = check_reading(kind_of(kinds, item.reading.kind), item.reading, now=now,
+                                    born=person.date_of_birth if person else None)
+        except InvalidInput as error:  # implausible: a person's data is not guessed at
+            skipped.append(f"{item.external_id} ({error.code})")
+            continue
+        chosen.append((item.external_id, checked))
+    categories = sorted({checked.kind.category for _, checked in chosen})
+    if categories:
+        await _device_policy(uow, device, now).require(
+            session, Action.CREATE, device.person_id, categories, what="person's record",
+            field="deviceId")
+    existing: dict[str, Observation] = {}
+    ids = [external_id for external_id, _ in chosen]
+    for first in range(0, len(ids), _CHUNK):
+        for found in await session.scalars(select(Observation).where(
+                Observation.person_id == device.person_id, Observation.device_id == device.id,
+                Observation.external_id.in_(ids[first:first + _CHUNK]))):
+            existing[found.external_id or ""] = found
+    new: list[Observation] = []
+    amended = unchanged = 0
+    for external_id, checked in chosen:
+        found = existing.get(external_id)
+        if found is None:
+            found = new_observation(device.person_id, checked, source=RecordSource.DEVICE,
+                                    recorded_at=now, device_id=device.id,
+                                    external_id=external_id)
+            new.append(found)
+            existing[external_id] = found  # a provider repeating itself in one answer
+        elif found.status is ObservationStatus.ENTERED_IN_ERROR or (
+                (found.value, found.second_value, found.effective_at)
+                == (checked.value, checked.second_value, checked.effective_at)):
+            unchanged += 1
+        else:
+            found.value, found.second_value = checked.value, checked.second_value
+            found.effective_at, found.effective_date = (checked.effective_at,
+                                                        checked.effective_date)
+            found.amended_at = now
+            amended += 1
+    if new:
+        session.add_all(new)
+        await session.flush()
+    derived = await _bmis(session, uow, device.person_id, new)
+    return Imported(len(new) + len(derived), amended, unchanged, tuple(skipped))
+
+
+async def import_readings(uow: UnitOfWork, device_id: int,
+                          readings: Sequence[DeviceReading], *,
+                          now: dt.datetime | None = None) -> Imported:
+    """Store readings a device sent some other way than a provider's API (a lent monitor's
+    upload through a plugin's endpoint; demo data), exactly as an import stores them: for the
+    device's person only, idempotent on each reading's ``external_id``."""
+    now = now or utcnow()
+    async with uow.begin() as tx:
+        device = await _locked(tx.session, device_id)
+        done = await _write(tx.session, uow, device, readings, now)
+        device.last_synced_at = now
+    return done
+
+
 async def _store(uow: UnitOfWork, device: Device, fetched: Fetched, start: dt.date,
                  end: dt.date, now: dt.datetime) -> SyncResult:
-    kinds = uow.plugins.observation_kinds
     async with uow.begin() as tx:
-        locked = await tx.session.scalar(select(Device).where(Device.id == device.id)
-                                         .with_for_update()
-                                         .execution_options(populate_existing=True))
-        if locked is None or locked.status is not DeviceStatus.CONNECTED:
-            raise Conflict("That device was disconnected meanwhile.", code="NOT_CONNECTED",
-                           field="deviceId")
-        person = await tx.session.get(Person, device.person_id)
-        chosen: list[tuple[str, CheckedReading]] = []
-        skipped: list[str] = []
-        for item in fetched.readings:
-            try:
-                checked = check_reading(kind_of(kinds, item.reading.kind), item.reading,
-                                        now=now, born=person.date_of_birth if person else None)
-            except InvalidInput as error:  # implausible: a person's data is not guessed at
-                skipped.append(f"{item.external_id} ({error.code})")
-                continue
-            chosen.append((item.external_id, checked))
-        categories = sorted({checked.kind.category for _, checked in chosen})
-        if categories:
-            await _device_policy(uow, device, now).require(
-                tx.session, Action.CREATE, device.person_id, categories,
-                what="person's record", field="deviceId")
-        existing: dict[str, Observation] = {}
-        ids = [external_id for external_id, _ in chosen]
-        for first in range(0, len(ids), _CHUNK):
-            for found in await tx.session.scalars(select(Observation).where(
-                    Observation.person_id == device.person_id,
-                    Observation.device_id == device.id,
-                    Observation.external_id.in_(ids[first:first + _CHUNK]))):
-                existing[found.external_id or ""] = found
-        new: list[Observation] = []
-        amended = unchanged = 0
-        for external_id, checked in chosen:
-            found = existing.get(external_id)
-            if found is None:
-                found = new_observation(
-                    device.person_id, checked, source=RecordSource.DEVICE, recorded_at=now,
-                    device_id=device.id, external_id=external_id)
-                new.append(found)
-                existing[external_id] = found  # a provider repeating itself in one answer
-            elif found.status is ObservationStatus.ENTERED_IN_ERROR or (
-                    (found.value, found.second_value, found.effective_at)
-                    == (checked.value, checked.second_value, checked.effective_at)):
-                unchanged += 1
-            else:
-                found.value, found.second_value = checked.value, checked.second_value
-                found.effective_at, found.effective_date = (checked.effective_at,
-                                                            checked.effective_date)
-                found.amended_at = now
-                amended += 1
-        if new:
-            tx.session.add_all(new)
-            await tx.session.flush()
-        derived = await _bmis(tx.session, uow, device.person_id, new)
+        locked = await _locked(tx.session, device.id)
+        done = await _write(tx.session, uow, device, fetched.readings, now)
         locked.last_synced_at, locked.last_sync_error = now, None
         waiting = (now + (fetched.resets_in or dt.timedelta(hours=1))
                    if not fetched.complete or fetched.remaining == 0 else None)
@@ -221,7 +269,7 @@ async def _store(uow: UnitOfWork, device: Device, fetched: Fetched, start: dt.da
             locked.synced_through, locked.sync_requested_from = end, None
         else:
             locked.sync_requested_from = start
-    return SyncResult(device.id, len(new) + len(derived), amended, unchanged, tuple(skipped),
+    return SyncResult(device.id, done.imported, done.amended, done.unchanged, done.skipped,
                       fetched.complete, waiting)
 
 
@@ -268,7 +316,7 @@ async def sync_due(uow: UnitOfWork, *, now: dt.datetime | None = None,
     for device_id in device_ids if device_ids is not None else await devices_due(uow, now):
         try:
             results.append(await sync_device(uow, device_id, now=now))
-        except Conflict as error:  # disconnected meanwhile
+        except DomainError as error:  # disconnected meanwhile; its provider switched off
             results.append(SyncResult(device_id, error=error.code))
     return results
 
