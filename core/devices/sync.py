@@ -218,14 +218,16 @@ async def _write(session: AsyncSession, uow: UnitOfWork, device: Device,
     new: list[Observation] = []
     amended = unchanged = 0
     for external_id, checked in chosen:
-        found = existing.get(external_id)
-        if found is None:
-            found = new_observation(device.person_id, checked, source=RecordSource.DEVICE,
+        stored = existing.get(external_id)
+        if stored is None:
+            added = new_observation(device.person_id, checked, source=RecordSource.DEVICE,
                                     recorded_at=now, device_id=device.id,
                                     external_id=external_id)
-            new.append(found)
-            existing[external_id] = found  # a provider repeating itself in one answer
-        elif found.status is ObservationStatus.ENTERED_IN_ERROR or (
+            new.append(added)
+            existing[external_id] = added  # a provider repeating itself in one answer
+            continue
+        found = stored
+        if found.status is ObservationStatus.ENTERED_IN_ERROR or (
                 (found.value, found.second_value, found.effective_at)
                 == (checked.value, checked.second_value, checked.effective_at)):
             unchanged += 1

@@ -11,6 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -74,24 +75,24 @@ async def add_medication(
 ) -> Medication:
     """Put a medication on the person's list. ``doses_per_day`` None: taken when needed
     (not counted in adherence)."""
-    given = {
+    given: dict[str, Any] = {
         "name": required_text(name, field="name", what="the medicine's name", max_length=200),
         "dose": required_text(dose, field="dose", what="the dose, e.g. 10 mg", max_length=200),
         "instructions": optional_text(instructions, field="instructions", what="instructions",
                                       max_length=2000),
         "doses_per_day": _doses_per_day(doses_per_day),
-        "started_on": started_on or local_date(policy.now),
     }
+    start: dt.date = started_on or local_date(policy.now)
     async with uow.begin() as tx:
         await policy.require(tx.session, Action.CREATE, person_id, [CATEGORY],
                              what="person's record", field="personId")
         person = await tx.session.get(Person, person_id)
         if person is None:
             raise NotFound("person", field="personId")
-        if person.date_of_birth and given["started_on"] < person.date_of_birth:
+        if person.date_of_birth and start < person.date_of_birth:
             raise InvalidInput("That date is before the person was born.",
                                code="BEFORE_BIRTH", field="startedOn")
-        medication = Medication(person_id=person_id, **given,
+        medication = Medication(person_id=person_id, started_on=start, **given,
                                 **recorded_through(policy, person_id))
         tx.session.add(medication)
         await record_access(tx.session, policy, person_id=person_id,

@@ -102,14 +102,14 @@ async def observation_pages(session: AsyncSession, policy: AccessPolicy,
     numbered = (select(Observation, func.row_number().over(
         partition_by=Observation.person_id, order_by=_NEWEST_FIRST).label("n"))
         .where(*conditions).subquery())
-    row = aliased(Observation, numbered)
+    ranked = aliased(Observation, numbered)
     rows = await session.scalars(
-        select(row).where(numbered.c.n <= window.first + 1)
-        .order_by(row.person_id, row.effective_at.desc(), row.id.desc()))
+        select(ranked).where(numbered.c.n <= window.first + 1)
+        .order_by(ranked.person_id, ranked.effective_at.desc(), ranked.id.desc()))
     readable = await readable_observations(session, policy, rows)
     grouped: dict[int, list[Observation]] = defaultdict(list)
-    for row in readable:
-        grouped[row.person_id].append(row)
+    for reading in readable:
+        grouped[reading.person_id].append(reading)
     return {pid: Page(grouped[pid][:window.first], len(grouped[pid]) > window.first)
             for pid in person_ids}
 
@@ -222,7 +222,8 @@ class SeriesQuery:
                            self.second_value)
 
     def starts(self) -> list[dt.date]:
-        found, start = [], bucket_of(self.bucket, self.since)
+        found: list[dt.date] = []
+        start = bucket_of(self.bucket, self.since)
         while start <= self.until and len(found) <= MAX_BUCKETS:
             found.append(start)
             start = _next(self.bucket, start)
