@@ -86,6 +86,22 @@ def _seal(vault: TokenVault, device_id: int, tokens: Tokens) -> DeviceToken:
                        expires_at=tokens.expires_at, version=1)
 
 
+async def _pending(session: AsyncSession, policy: AccessPolicy, state: str, *,
+                   lock: bool = False) -> DeviceAuthorization:
+    """The connection under way that ``state`` names, started by this account, unused, in
+    time; NOT_FOUND for any other (never saying whose it is)."""
+    statement = select(DeviceAuthorization).where(
+        DeviceAuthorization.state_digest == _digest(state))
+    pending = await session.scalar(statement.with_for_update() if lock else statement)
+    if (pending is None or pending.used_at is not None
+            or pending.started_by_account_id != policy.principal.account_id):
+        raise NotFound("connection", field="state")
+    if pending.expires_at <= policy.now:
+        raise Conflict("That connection took too long: start it again.",
+                       code="CONNECTION_EXPIRED", field="state")
+    return pending
+
+
 def stored_tokens(vault: TokenVault, row: DeviceToken, device: Device) -> Tokens:
     return Tokens(vault.open(row.access_token),
                   vault.open(row.refresh_token) if row.refresh_token else None,
@@ -100,28 +116,22 @@ async def complete_connection(uow: UnitOfWork, policy: AccessPolicy, *, state: s
     vault = uow.devices.require_vault()
     code = required_text(code, field="code", what="the code the provider sent back",
                          max_length=2000)
-    async with uow.begin() as tx:
-        pending = await tx.session.scalar(select(DeviceAuthorization).where(
-            DeviceAuthorization.state_digest == _digest(state)).with_for_update())
-        if (pending is None or pending.used_at is not None
-                or pending.started_by_account_id != policy.principal.account_id):
-            raise NotFound("connection", field="state")
-        if pending.expires_at <= policy.now:
-            raise Conflict("That connection took too long: start it again.",
-                           code="CONNECTION_EXPIRED", field="state")
-        await policy.require(tx.session, Action.CREATE, pending.person_id, [CATEGORY],
+    async with uow.db.reading() as session:
+        pending = await _pending(session, policy, state)
+        await policy.require(session, Action.CREATE, pending.person_id, [CATEGORY],
                              what="person's record", field="state")
-        pending.used_at = policy.now
-        verifier = vault.open(pending.code_verifier)
-        person_id, provider_name = pending.person_id, pending.provider
-    provider = uow.devices.provider(provider_name, field="state")
-    try:  # outside the transaction: a network call holds no database lock
-        tokens = await provider.exchange_code(code=code, code_verifier=verifier,
+    provider = uow.devices.provider(pending.provider, field="state")
+    try:  # outside any transaction: a network call holds no database lock
+        tokens = await provider.exchange_code(code=code,
+                                              code_verifier=vault.open(pending.code_verifier),
                                               now=policy.now)
     except ProviderError as error:
         raise Conflict(f"{provider.title} did not accept the connection ({error.code}); "
                        "please try again.", code="PROVIDER_REFUSED", field="code") from None
+    person_id = pending.person_id
     async with uow.begin() as tx:
+        # Used once: of two completions racing, the provider took one code; this one wins.
+        (await _pending(tx.session, policy, state, lock=True)).used_at = policy.now
         device = await tx.session.scalar(select(Device).where(
             Device.person_id == person_id, Device.provider == provider.name,
             Device.external_user_id == tokens.user_id).order_by(Device.id.desc()).limit(1))

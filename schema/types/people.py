@@ -18,7 +18,8 @@ from core.paging import page
 from ..context import Context
 from ..guards import data, data_of
 from ..pagination import connection, window
-from . import medication, observations
+from . import medication as medication_fields
+from . import observations as observation_fields
 from ._node import ModelNode
 from .access_log import AccessLogEntry
 from .devices import Device
@@ -147,7 +148,7 @@ class Person(ModelNode, relay.Node):
         first: int | None = None,
         after: str | None = None,
     ) -> relay.Connection[Observation] | None:
-        return await observations.observation_connection(
+        return await observation_fields.observation_connection(
             info, self.id, kind, since, until, include_entered_in_error, first, after)
 
     @data_of(kind_category, described="the category of the kind asked for",
@@ -164,8 +165,8 @@ class Person(ModelNode, relay.Node):
         unit: str | None = None,
         component: SeriesComponent = SeriesComponent.VALUE,
     ) -> ObservationSeries | None:
-        return await observations.observation_series(info, self.id, kind, since, until,
-                                                     bucket, unit, component)
+        return await observation_fields.observation_series(info, self.id, kind, since,
+                                                           until, bucket, unit, component)
 
     @data(C.MEDICATION, description="The medication list, in the order added; stopped ones "
           "too with `includeStopped`.")
@@ -182,7 +183,7 @@ class Person(ModelNode, relay.Node):
         since: Annotated[dt.date, strawberry.argument(name="from")],
         until: Annotated[dt.date, strawberry.argument(name="to")],
     ) -> list[AdherenceWeek] | None:
-        return await medication.adherence(info, self.id, since, until)
+        return await medication_fields.adherence(info, self.id, since, until)
 
     @data(C.PHYSICAL_HEALTH, description="Devices connected or lent, in the order added.")
     async def devices(self: Any, info: Info[Context, None]) -> list[Device] | None:

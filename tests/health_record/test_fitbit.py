@@ -317,3 +317,13 @@ async def test_staff_may_ask_for_an_import_only_if_they_may_change_physical_heal
     coordinator = await fitbit.client.execute(
         SYNC, {"input": {"deviceId": gid("Device", device)}}, as_user="amara")
     assert refusal(coordinator.payload("syncDevice")) == ("FORBIDDEN", "deviceId")
+
+
+async def test_a_code_fitbit_refuses_changes_nothing(fitbit: FitbitWorld, unchanged: Any
+                                                     ) -> None:
+    state, code = await fitbit.approve("belu")
+    async with unchanged():
+        refused = await fitbit.complete("belu", state, code + "x")
+    assert refusal(refused) == ("PROVIDER_REFUSED", "code")
+    # Nothing was used up: the right code still works.
+    assert (await fitbit.complete("belu", state, code))["userErrors"] == []
