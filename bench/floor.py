@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.db import Database
 from core.models.base import UTCDateTime, utcnow
+from core.observations.rules import start_of_day
 
 from . import floor_writes
 
@@ -109,8 +110,9 @@ SERIES = (
     "SELECT bucket, count(*), min(v), max(v), avg(v), max(last) FROM (SELECT {bucket} AS "
     "bucket, value AS v, first_value(value) OVER (PARTITION BY {bucket} ORDER BY "
     "effective_at DESC, id DESC) AS last FROM observation WHERE person_id = :person AND "
-    "kind = :kind AND category = :category AND effective_date >= :since AND effective_date "
-    "<= :until AND status = 'final' AND unit = :unit AND value IS NOT NULL) AS r "
+    "kind = :kind AND category = :category AND effective_at >= :from_at AND effective_at < "
+    ":to_at AND effective_date >= :since AND effective_date <= :until AND status = 'final' "
+    "AND unit = :unit AND value IS NOT NULL) AS r "
     "GROUP BY bucket")
 _BUCKETS = {
     ("sqlite", "WEEK"): "date(effective_date, 'weekday 0', '-6 days')",
@@ -304,9 +306,12 @@ class Floor:
             category, unit, decimals = _SERIES_KINDS[kind]
             found = {}
             for start, n, low, high, mean, last in await connection.execute(
-                    text(SERIES.format(bucket=_BUCKETS[(dialect, bucket)])),
+                    text(SERIES.format(bucket=_BUCKETS[(dialect, bucket)])).bindparams(
+                        bindparam("from_at", type_=UTCDateTime()),
+                        bindparam("to_at", type_=UTCDateTime())),
                     {"person": person, "kind": kind, "category": category, "since": since,
-                     "until": until, "unit": unit}):
+                     "until": until, "unit": unit, "from_at": start_of_day(since),
+                     "to_at": start_of_day(until + dt.timedelta(days=1))}):
                 day = start if isinstance(start, dt.date) else dt.date.fromisoformat(start)
                 found[day] = {"count": n, "min": low, "max": high,
                               "mean": round(mean, decimals + 1), "last": last}

@@ -51,8 +51,8 @@ class Observation(IdPK, RecordedThrough, Base):
     __tablename__ = "observation"
     __table_args__ = (
         Index("ix_observation_person_kind_time", "person_id", "kind", "effective_at",
-              postgresql_include=["effective_date", "status", "unit", "value",
-                                  "second_value"]),
+              postgresql_include=["effective_date", "category", "status", "unit", "value",
+                                  "second_value", "id"]),
         # One reading per provider record: importing the same log again finds it.
         Index("uq_observation_device_reading", "person_id", "device_id", "external_id",
               unique=True, postgresql_where=text("external_id IS NOT NULL"),

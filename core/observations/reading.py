@@ -26,6 +26,7 @@ from ..permissions import Action
 from ..policy import AccessPolicy
 from .kinds import ObservationKind
 from .models import Observation, ObservationStatus
+from .rules import start_of_day
 
 __all__ = [
     "MAX_BUCKETS",
@@ -261,6 +262,10 @@ async def series_for_people(session: AsyncSession, policy: AccessPolicy,
         .where(Observation.person_id.in_(set(person_ids)),
                Observation.kind == query.kind.code,
                Observation.category == query.kind.category,
+               # The days as instants too: the index's range (a day is London's, so this is
+               # the same condition), then the days themselves.
+               Observation.effective_at >= start_of_day(query.since),
+               Observation.effective_at < start_of_day(query.until + dt.timedelta(days=1)),
                Observation.effective_date >= query.since,
                Observation.effective_date <= query.until,
                Observation.status == ObservationStatus.FINAL,

@@ -162,7 +162,7 @@ def upgrade() -> None:
                        f"FOR VALUES WITH (MODULUS {OBSERVATION_PARTITIONS}, "
                        f"REMAINDER {remainder})")
     with op.batch_alter_table("observation", schema=None) as batch_op:
-        batch_op.create_index("ix_observation_person_kind_time", ["person_id", "kind", "effective_at"], unique=False, postgresql_include=["effective_date", "status", "unit", "value", "second_value"])
+        batch_op.create_index("ix_observation_person_kind_time", ["person_id", "kind", "effective_at"], unique=False, postgresql_include=["effective_date", "category", "status", "unit", "value", "second_value", "id"])
         batch_op.create_index("uq_observation_device_reading", ["person_id", "device_id", "external_id"], unique=True, postgresql_where=sa.text("external_id IS NOT NULL"), sqlite_where=sa.text("external_id IS NOT NULL"))
 
     op.create_table("medication_dose",
@@ -210,7 +210,7 @@ def downgrade() -> None:
     op.drop_table("medication_dose")
     with op.batch_alter_table("observation", schema=None) as batch_op:
         batch_op.drop_index("uq_observation_device_reading", postgresql_where=sa.text("external_id IS NOT NULL"), sqlite_where=sa.text("external_id IS NOT NULL"))
-        batch_op.drop_index("ix_observation_person_kind_time", postgresql_include=["effective_date", "status", "unit", "value", "second_value"])
+        batch_op.drop_index("ix_observation_person_kind_time", postgresql_include=["effective_date", "category", "status", "unit", "value", "second_value", "id"])
 
     op.drop_table("observation")
     with op.batch_alter_table("medication", schema=None) as batch_op:
