@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..errors import Conflict, DomainError, InvalidInput, NotFound
 from ..models import Person, RecordSource, utcnow
 from ..observations.models import Observation, ObservationStatus
-from ..observations.recording import bmi_of, new_observation
+from ..observations.recording import bmi_of, insert_observations, new_observation
 from ..observations.rules import CheckedReading, check_reading, kind_of, local_date
 from ..permissions import Action
 from ..plugins import access_rules
@@ -237,9 +237,7 @@ async def _write(session: AsyncSession, uow: UnitOfWork, device: Device,
                                                         checked.effective_date)
             found.amended_at = now
             amended += 1
-    if new:
-        session.add_all(new)
-        await session.flush()
+    await insert_observations(session, new)
     derived = await _bmis(session, uow, device.person_id, new)
     return Imported(len(new) + len(derived), amended, unchanged, tuple(skipped))
 
@@ -290,9 +288,7 @@ async def _bmis(session: AsyncSession, uow: UnitOfWork, person_id: int,
         uow.plugins.observation_kinds, weight,
         next((h.value for h in reversed(heights) if h.effective_at <= weight.effective_at),
              None))) is not None]
-    if derived:
-        session.add_all(derived)
-        await session.flush()
+    await insert_observations(session, derived)
     return derived
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit import record_access
@@ -35,6 +35,7 @@ __all__ = [
     "Correction",
     "Recorded",
     "bmi_of",
+    "insert_observations",
     "correct_observation",
     "new_observation",
     "record_observation",
@@ -165,8 +166,9 @@ async def record_readings(
 ) -> int:
     """Record many readings of a person at once (a phone's backlog, an import): each is
     checked as ``record_observation`` checks one, and a bad one refuses them all, naming
-    its place (``readings.3.value``). Weights get their BMI. Two INSERTs whatever the number;
-    one audit event. Returns how many readings were stored, derived ones included."""
+    its place (``readings.3.value``). Weights get their BMI. A few statements whatever the
+    number (``insert_observations``); one audit event. Returns how many readings were stored,
+    derived ones included."""
     if not 1 <= len(readings) <= MAX_READINGS:
         raise InvalidInput(f"Send from 1 to {MAX_READINGS} readings at a time.",
                            code="TOO_MANY_READINGS", field="readings")
@@ -194,22 +196,35 @@ async def record_readings(
                                           Observation.status == ObservationStatus.FINAL)),
                 *(row for row in rows if row.kind == "height")],
                 key=lambda h: h.effective_at)
-        await _insert(tx.session, rows)
+        await insert_observations(tx.session, rows)
         derived = [bmi for weight in weights if (bmi := bmi_of(kinds, weight, next(
             (h.value for h in reversed(heights) if h.effective_at <= weight.effective_at),
             None))) is not None]
-        await _insert(tx.session, derived)
+        await insert_observations(tx.session, derived)
         await record_access(tx.session, policy, person_id=person_id,
                             operation="record_observations",
                             categories=sorted({*categories, *(d.category for d in derived)}))
     return len(rows) + len(derived)
 
 
-async def _insert(session: AsyncSession, rows: list[Observation]) -> None:
-    """Insert rows in one executemany (their ids are filled in)."""
-    if rows:
-        session.add_all(rows)
-        await session.flush()
+_COLUMNS = [column.key for column in Observation.__table__.columns if column.key != "id"]
+
+
+async def insert_observations(session: AsyncSession, rows: Sequence[Observation]) -> None:
+    """Store new readings in bulk. Weights get their ids (a BMI names its weight): one
+    ``INSERT ... RETURNING`` on PostgreSQL (one per row on SQLite, which cannot match returned
+    ids to rows in a batch); every other reading goes in one executemany, without ids."""
+    named = [row for row in rows if row.kind == _BMI_FROM_WEIGHT]
+    rest = [row for row in rows if row.kind != _BMI_FROM_WEIGHT]
+    if named:
+        ids = await session.scalars(
+            insert(Observation).returning(Observation.id, sort_by_parameter_order=True),
+            [{key: getattr(row, key) for key in _COLUMNS} for row in named])
+        for row, pk in zip(named, ids, strict=True):
+            row.id = pk
+    if rest:
+        await session.execute(insert(Observation),
+                              [{key: getattr(row, key) for key in _COLUMNS} for row in rest])
 
 
 def _may_correct(policy: AccessPolicy, observation: Observation) -> bool:

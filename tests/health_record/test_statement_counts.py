@@ -123,3 +123,19 @@ async def test_a_gps_register_runs_the_same_statements_for_5_people_or_20(
         assert all(len(p["latest"]["edges"]) == 1 for p in people_shown[1:])
         counts.append(count)
     assert counts == [PINNED_REGISTER, PINNED_REGISTER]
+
+
+async def test_many_readings_are_stored_in_a_few_statements(
+    world: World, count_statements: Any
+) -> None:
+    """A phone's backlog of 500 moods and sleeps: one INSERT for them all (weights, whose BMI
+    names them, take one each on SQLite and one in all on PostgreSQL)."""
+    start = dt.date(2025, 1, 1)
+    readings = [Reading("mood" if n % 2 else "sleep", value=3 if n % 2 else 420,
+                        effective_at=start_of_day(start + dt.timedelta(days=n // 2)))
+                for n in range(500)]
+    with count_statements() as counter:
+        stored = await record_readings(world.uow, policies.system(), person_id=world.ngozi,
+                                       readings=readings)
+    inserts = [s for s in counter.statements if s.startswith("INSERT INTO observation")]
+    assert (stored, len(inserts)) == (500, 1)
