@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.db import Database
 from core.models.base import UTCDateTime, utcnow
+from core.observations.rules import start_of_day
 
 from . import floor_writes
 
@@ -101,6 +102,25 @@ ACCESS_LOG_PAGE = _sql(
     "LEFT JOIN team t ON t.id = e.actor_team_id "
     "LEFT JOIN organisation o ON o.id = e.actor_organisation_id "
     "WHERE e.person_id = :person AND e.id < :before ORDER BY e.id DESC LIMIT :limit")
+
+
+# One kind's series for one person: what core/observations/reading.py asks, by hand. The
+# bucket's first day is the dialect's (``{bucket}``); gaps are filled in Python.
+SERIES = (
+    "SELECT bucket, count(*), min(v), max(v), avg(v), max(last) FROM (SELECT {bucket} AS "
+    "bucket, value AS v, first_value(value) OVER (PARTITION BY {bucket} ORDER BY "
+    "effective_at DESC, id DESC) AS last FROM observation WHERE person_id = :person AND "
+    "kind = :kind AND category = :category AND effective_at >= :from_at AND effective_at < "
+    ":to_at AND effective_date >= :since AND effective_date <= :until AND status = 'final' "
+    "AND unit = :unit AND value IS NOT NULL) AS r "
+    "GROUP BY bucket")
+_BUCKETS = {
+    ("sqlite", "WEEK"): "date(effective_date, 'weekday 0', '-6 days')",
+    ("postgresql", "WEEK"): "CAST(date_trunc('week', effective_date) AS DATE)",
+    ("sqlite", "DAY"): "effective_date",
+    ("postgresql", "DAY"): "effective_date",
+}
+_SERIES_KINDS = {"weight": ("physical_health", "kg", 1), "mood": ("wellbeing", "{score_1_5}", 0)}
 
 
 def _default(value: Any) -> Any:
@@ -275,6 +295,36 @@ class Floor:
                given, family, job, team, org) in rows[:first]]
         last = rows[:first][-1][0] if rows else None
         return self._encode({"accessLog": entries}, len(entries), last, len(rows) > first)
+
+    async def _health_series(self, connection: AsyncConnection, person: int) -> FloorResult:
+        from .scenarios import SERIES_PERIODS
+
+        dialect = connection.dialect.name
+        charts: dict[str, Any] = {}
+        count = 0
+        for kind, (since, until, bucket) in SERIES_PERIODS.items():
+            category, unit, decimals = _SERIES_KINDS[kind]
+            found = {}
+            for start, n, low, high, mean, last in await connection.execute(
+                    text(SERIES.format(bucket=_BUCKETS[(dialect, bucket)])).bindparams(
+                        bindparam("from_at", type_=UTCDateTime()),
+                        bindparam("to_at", type_=UTCDateTime())),
+                    {"person": person, "kind": kind, "category": category, "since": since,
+                     "until": until, "unit": unit, "from_at": start_of_day(since),
+                     "to_at": start_of_day(until + dt.timedelta(days=1))}):
+                day = start if isinstance(start, dt.date) else dt.date.fromisoformat(start)
+                found[day] = {"count": n, "min": low, "max": high,
+                              "mean": round(mean, decimals + 1), "last": last}
+                count += 1
+            step = dt.timedelta(days=7 if bucket == "WEEK" else 1)
+            day, points = since - dt.timedelta(days=since.weekday() if bucket == "WEEK" else 0), []
+            while day <= until:
+                points.append({"start": day, "end": day + step - dt.timedelta(days=1),
+                               **found.get(day, {"count": 0, "min": None, "max": None,
+                                                 "mean": None, "last": None})})
+                day += step
+            charts[kind] = {"unit": unit, "points": points}
+        return self._encode({"me": charts}, count)
 
     @staticmethod
     def _encode(data: Any, rows: int, last_id: int | None = None,

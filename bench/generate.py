@@ -14,6 +14,7 @@ from .load import Rows, open_writer, recreate_database
 from .population import Population, build_population, nhs_numbers
 from .records import PersonRecords, Pots
 from .scales import PLUGINS_FILE, Scale
+from .tracking import write_tracking
 from .trail import write_trail
 
 __all__ = ["Generated", "generate", "record"]
@@ -61,6 +62,8 @@ async def generate(scale: Scale, url: str, *, log: bool = True,
     coordinator = population.mutation.workers[0]
     records.add_drafts(scale.drafts, coordinator)
     pots.close(rows)
+    await rows.flush(full=True)
+    await write_tracking(population, scale, rows, random.Random(SEED + 13))
     await rows.flush(full=True)
     await write_trail(population, rows, random.Random(SEED - 1))
     await writer.finish()

@@ -187,7 +187,7 @@ class InProcess:
 
     def floor_params(self, scenario: Scenario) -> dict[str, Any]:
         fixture = self.fixture
-        if scenario.floor in ("dashboard",):
+        if scenario.floor in ("dashboard", "health_series"):
             return {"person": fixture.person}
         if scenario.floor == "access_log":
             return {"person": fixture.person, "first": scenario.page_size}

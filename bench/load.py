@@ -78,6 +78,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                         "note", "decided_at"),
     "budget_request_transition": ("id", "request_id", "from_status", "to_status",
                                   "changed_at", "reason", "by_person_id", "by_staff_id"),
+    "observation": ("id", "person_id", "kind", "category", "effective_at", "effective_date",
+                    "value", "unit", "status", "source", "recorded_at"),
     "audit_event": ("id", "occurred_at", "actor_kind", "actor_person_id", "actor_staff_id",
                     "actor_team_id", "actor_account_id", "actor_organisation_id", "client_id",
                     "person_id", "categories", "operation", "outcome", "purpose",

@@ -39,6 +39,9 @@ class Scale:
     postgres_only: bool = False
     teams: TeamSizes = TeamSizes()
     access_log_events: int = 1_000  # the benchmark person's
+    # People with a year of daily weight and mood (bench/tracking.py), the benchmark person
+    # first: the series scenario charts a year of hers.
+    tracked_people: int = 0
 
     @property
     def gp_practices(self) -> int:
@@ -60,11 +63,13 @@ class Scale:
 
 
 SCALES = {
-    "quick": Scale("quick", people=2_000, staff=200, audit_per_person=20, drafts=4_000),
+    "quick": Scale("quick", people=2_000, staff=200, audit_per_person=20, drafts=4_000,
+                   tracked_people=200),
+    # A year of daily data for all 30,000 (issue #13): 21.9 million observations.
     "borough": Scale("borough", people=30_000, staff=2_000, audit_per_person=40,
-                     drafts=16_000),
+                     drafts=16_000, tracked_people=30_000),
     "national": Scale("national", people=500_000, staff=50_000, audit_per_person=10,
-                      drafts=16_000, postgres_only=True),
+                      drafts=16_000, postgres_only=True, tracked_people=30_000),
 }
 
 # Usernames of the accounts the scenarios act as.

@@ -7,11 +7,12 @@ access log is ten: the flow follows ``endCursor`` from page to page.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from .scales import ACCESS_LOG_EVENTS, ACTORS
+from .scales import ACCESS_LOG_EVENTS, ACTORS, HISTORY_ENDS
 
-__all__ = ["APPROVE", "SCENARIOS", "SUBMIT", "Scenario"]
+__all__ = ["APPROVE", "HEALTH_SERIES", "SCENARIOS", "SERIES_PERIODS", "SUBMIT", "Scenario"]
 
 DASHBOARD = """query Dashboard {
   me {
@@ -69,6 +70,24 @@ APPROVAL_QUEUE = """query ApprovalQueue($first: Int!, $after: String) {
   }
 }"""
 
+# A person's charts: a year of weight by week, the last 90 days of mood by day (the tracked
+# year ends the day before HISTORY_ENDS: bench/tracking.py).
+_LAST_DAY = HISTORY_ENDS.date() - dt.timedelta(days=1)
+SERIES_PERIODS = {
+    "weight": (_LAST_DAY - dt.timedelta(days=364), _LAST_DAY, "WEEK"),
+    "mood": (_LAST_DAY - dt.timedelta(days=89), _LAST_DAY, "DAY"),
+}
+HEALTH_SERIES = f"""query HealthSeries {{
+  me {{
+    weight: observationSeries(kind: "weight", from: "{SERIES_PERIODS['weight'][0]}",
+                              to: "{SERIES_PERIODS['weight'][1]}", bucket: WEEK) {{
+      unit points {{ start end count min max mean last }} }}
+    mood: observationSeries(kind: "mood", from: "{SERIES_PERIODS['mood'][0]}",
+                            to: "{SERIES_PERIODS['mood'][1]}", bucket: DAY) {{
+      unit points {{ start end count min max mean last }} }}
+  }}
+}}"""
+
 SUBMIT = """mutation Submit($id: ID!) {
   submitBudgetRequest(input: {requestId: $id}) {
     budgetRequest { id status submittedAt } userErrors { field code message }
@@ -115,6 +134,9 @@ SCENARIOS = (
     Scenario("approval_queue", "Team lead's approval queue over a CMHT of 500 (5 pages)",
              ACTORS["lead_large"], APPROVAL_QUEUE, "ApprovalQueue", page_size=100, pages=5,
              connection=("people",), floor="approval_queue", http_target=True),
+    Scenario("health_series", "A person's charts: a year of daily weight by week, 90 days of "
+             "mood by day", ACTORS["person"], HEALTH_SERIES, "HealthSeries",
+             floor="health_series"),
     Scenario("submit_approve", "Submit a budget request, then approve it (audited writes)",
              ACTORS["coordinator_mutation"], SUBMIT, "Submit", floor="submit_approve",
              mutation=True),

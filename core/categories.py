@@ -15,6 +15,7 @@ class DataCategory:
     BUDGET = "budget"
     PHYSICAL_HEALTH = "physical_health"
     MENTAL_HEALTH = "mental_health"
+    MEDICATION = "medication"
     WELLBEING = "wellbeing"
     JOURNAL = "journal"
     MESSAGES = "messages"
@@ -30,7 +31,10 @@ CORE_CATEGORIES: dict[str, str] = {
     DataCategory.RECOVERY_PLAN: "Your recovery goals, the steps towards them and your progress",
     DataCategory.BUDGET: "Your Personal Health Budget: what it is for, requests and payments",
     DataCategory.PHYSICAL_HEALTH: "Your physical health: weight, blood pressure, health checks",
-    DataCategory.MENTAL_HEALTH: "Your mental health: diagnoses, medication and care notes",
+    DataCategory.MENTAL_HEALTH: "Your mental health: diagnoses and care notes",
+    # Apart from mental health: what someone takes can reveal a diagnosis, and the GP, the
+    # trust and the person each need it without everything else (docs/health-record.md).
+    DataCategory.MEDICATION: "Your medicines: what you take, and the doses you took or missed",
     DataCategory.WELLBEING: "How you are doing: moods, sleep and questionnaires",
     DataCategory.JOURNAL: "Your journal entries",
     DataCategory.MESSAGES: "Messages between you and your teams",

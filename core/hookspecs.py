@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from .approvals import ApprovalStep, ItemProblem
+    from .devices.providers import DeviceProvider
     from .events import (
         BudgetRequestApproved,
         BudgetRequestRejected,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from .identity_providers import IdentityProvider
     from .jobs import Job
     from .models import Budget, BudgetItem, BudgetRequest
+    from .observations.kinds import ObservationKind
     from .permissions import AccessRules, Role
     from .plugin_config import PluginConfig
     from .unit_of_work import UnitOfWork
@@ -120,6 +122,26 @@ def register_queries() -> list[type]:  # type: ignore[empty-body]
 @hookspec
 def register_mutations() -> list[type]:  # type: ignore[empty-body]
     """Strawberry types whose fields become mutations, named with the plugin's prefix."""
+
+
+# --- the person's record -------------------------------------------------------------------
+
+
+@hookspec
+def register_observation_kinds() -> list[ObservationKind]:  # type: ignore[empty-body]
+    """Kinds of observation to add to core's (weight, blood pressure, mood, ...): a code
+    named ``<plugin>.<kind>``, a display name, a data category, scales (unit and plausible
+    range of each number) or codes, and FHIR codings. A duplicate code, an unknown category or
+    a kind with nothing to record stops start-up naming the plugin."""
+
+
+@hookspec
+def register_device_providers(  # type: ignore[empty-body]
+    config: PluginConfig,
+) -> list[DeviceProvider]:
+    """Services a person connects a device account from, to import readings (the Google
+    Health API, a blood-pressure monitor's cloud): ``core.devices.providers.DeviceProvider``.
+    Names are unique across core and plugins; a duplicate stops start-up naming both."""
 
 
 # --- budgets --------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from .approvals import ApprovalStep, ItemProblem
 from .categories import CORE_CATEGORIES
 from .events import DomainEvent
 from .models import Budget, BudgetItem, BudgetRequest
+from .observations.kinds import Kinds, build_kinds
 from .permissions import AccessRules, ConfigurationError, Role
 from .plugin_config import PluginConfig, PluginEntry, read_plugins_toml, settings_from_table
 
@@ -101,6 +102,15 @@ class Plugins:
                     )
                 found.append(str(directory))
         return found
+
+    @functools.cached_property
+    def observation_kinds(self) -> Kinds:
+        """Core's observation kinds and the plugins' (hook ``register_observation_kinds``),
+        collected and checked once."""
+        return build_kinds(
+            ((name, kinds or []) for name, kinds in
+             self.implementations("register_observation_kinds")),
+            data_categories(self))
 
     def hooks_of(self, name: str) -> list[str]:
         plugin = self.manager.get_plugin(name)
@@ -252,6 +262,7 @@ def load_plugins(
         if entry.enabled and entry.settings and name not in with_settings:
             raise ConfigurationError(f"{source}: plugins.{name}.settings: {name} takes no settings")
     plugins.config = PluginConfig(settings)
+    plugins.observation_kinds  # noqa: B018  (a mistake in a plugin's kinds stops start-up)
     return plugins
 
 

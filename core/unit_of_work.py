@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .db import Database
+from .devices.registry import Devices
 from .events import DomainEvent, EventDispatcher
 from .plugins import Plugins, load_plugins
 
@@ -36,17 +37,20 @@ class Transaction:
 
 
 class UnitOfWork:
-    """What services need from the platform: the database, where events go, and the plugins'
-    rules (approval steps, item checks)."""
+    """What services need from the platform: the database, where events go, the plugins'
+    rules (approval steps, item checks), and the device providers with their token vault."""
 
     def __init__(
         self,
         db: Database,
         events: EventDispatcher | None = None,
         plugins: Plugins | None = None,
+        devices: Devices | None = None,
     ) -> None:
         self.db = db
         self.events = events or EventDispatcher()
+        # None configured unless the platform built them (core/devices/registry.py).
+        self.devices = devices or Devices()
         # Core's defaults alone unless the platform loaded plugins.
         self.plugins = plugins or load_plugins(None, entries=[], entry_points=False)
         self.events.subscribe(lambda event: self.plugins.dispatch(event, self))

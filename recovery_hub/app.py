@@ -34,6 +34,7 @@ from core.unit_of_work import UnitOfWork
 from schema.build import SchemaLimits, build_schema
 from schema.context import Context
 
+from .devices import device_routes, platform_devices
 from .limits import BodyLimits, RequestBodyLimits, refusal
 from .observability import RequestMetrics, healthz, metrics_response, readiness
 from .rate_limits import RateLimits, RateLimitsByAddress
@@ -73,7 +74,7 @@ class Platform:
         rules = access_rules(plugins)
         db = Database(settings.database_url, pool_size=settings.pool_size,
                       pool_timeout=settings.pool_timeout_seconds)
-        uow = UnitOfWork(db, EventDispatcher(), plugins)
+        uow = UnitOfWork(db, EventDispatcher(), plugins, platform_devices(settings, plugins))
         uow.mail = mail_settings(settings)
         _ = uow.jobs  # every plugin's jobs checked now: a mistake stops start-up
         return cls(
@@ -272,6 +273,7 @@ def create_app(settings: Settings | None = None, *, plugins: Plugins | None = No
                           issuer=settings.issuer, password_sign_in=settings.password_sign_in),
             Route("/graphql", _RequestScope(_GraphQLApp(platform), platform),
                   methods=["GET", "POST"]),
+            *device_routes(platform.uow),
         ],
         lifespan=lifespan,
     )

@@ -21,6 +21,7 @@ from core.services.accounts import principal_for_username
 from core.unit_of_work import UnitOfWork
 from schema.build import build_schema
 
+from .device_commands import add_device_commands
 from .logs import configure_logging
 from .oauth_commands import add_oauth_commands
 from .settings import Settings, SettingsError
@@ -261,6 +262,7 @@ def _parser(plugins: Plugins | None = None) -> argparse.ArgumentParser:
     token.add_argument("--as", dest="username", required=True, metavar="USER")
     token.set_defaults(handler=_token)
     add_oauth_commands(commands)
+    add_device_commands(commands)
     listing = commands.add_parser("plugins", help="installed plugins").add_subparsers(
         dest="plugins_command", required=True, metavar="ACTION")
     listing.add_parser(

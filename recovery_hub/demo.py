@@ -38,6 +38,8 @@ from core.services.accounts import principal_for_username
 from core.services.budget_requests import ItemInput
 from core.unit_of_work import UnitOfWork
 
+from .demo_health import load_health_records
+
 __all__ = ["DEMO_PASSWORD", "DEMO_USERS", "DemoUser", "demo_is_loaded", "load_demo"]
 
 # Every demo account signs in with this password (the OAuth consent screen, README). Demo
@@ -190,8 +192,11 @@ async def load_demo(
         recorded_how=ConsentRecordedHow.PAPER)
 
     # Goals, in the person's own words.
+    # Set when she started weighing herself weekly (recovery_hub/demo_health.py): the goal's
+    # progress is read from the weights since.
     weight = await goals.create_goal(
-        uow, ngozi_policy, person_id=ngozi.id, title="Lose weight",
+        uow, AccessPolicy(ngozi_policy.principal, rules, now=now - dt.timedelta(weeks=16)),
+        person_id=ngozi.id, title="Lose weight",
         what_matters_to_me="Feeling well in my body again, and keeping up with my kids.",
         steps=["Walk to the shops instead of the bus", "Swap fizzy drinks for water"])
     await goals.record_progress(uow, ngozi_policy, weight.id,
@@ -283,3 +288,7 @@ async def load_demo(
             title="Your request is with your care team",
             body="Amara sent your Stay Connected request for sign-off.",
             about=("BudgetRequest", belu_phone), key=f"demo:submitted:{belu_phone}")
+
+    # Months of measurements, medication and a Fitbit (recovery_hub/demo_health.py).
+    await load_health_records(uow, rules, today=today, ngozi=ngozi.id, belu=belu.id,
+                              core_arts=core_arts)

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from core.devices.fitbit import FitbitSettings
+from core.devices.vault import new_key
 
 __all__ = ["DEFAULT_DATABASE_URL", "ENV_PREFIX", "Settings", "SettingsError"]
 
@@ -100,6 +104,26 @@ class Settings(BaseModel):
     smtp_timeout_seconds: float = Field(30.0, gt=0)
     mail_from: str = "Recovery Hub <no-reply@recovery-hub.invalid>"
 
+    # --- devices (docs/health-record.md) ------------------------------------------------------
+    # Keys that encrypt device tokens, newest first, comma-separated ("recovery-hub devices
+    # new-key"); in development, one kept in var/device-token-key unless given.
+    device_token_keys: Annotated[tuple[str, ...], NoDecode] = Field((), repr=False)
+    # Fitbit, when its app's client id, secret and redirect URI are all given.
+    fitbit_client_id: str | None = None
+    fitbit_client_secret: str | None = Field(None, repr=False)
+    fitbit_redirect_uri: str | None = None
+    fitbit_authorize_url: str | None = None
+    fitbit_api_url: str | None = None
+    fitbit_verification_code: str | None = Field(None, repr=False)
+    fitbit_subscriber_id: str | None = None
+
+    @field_validator("device_token_keys", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(key.strip() for key in value.split(",") if key.strip())
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _known_backend(cls, value: str) -> str:
@@ -137,9 +161,28 @@ class Settings(BaseModel):
             raise SettingsError(_explain(error)) from None
 
     @property
+    def fitbit(self) -> FitbitSettings | None:
+        """Fitbit's app, when its client id, secret and redirect URI are all given."""
+        if not (self.fitbit_client_id and self.fitbit_client_secret
+                and self.fitbit_redirect_uri):
+            return None
+        optional = {name: value for name in ("authorize_url", "api_url", "verification_code",
+                                             "subscriber_id")
+                    if (value := getattr(self, f"fitbit_{name}")) is not None}
+        return FitbitSettings(client_id=self.fitbit_client_id,
+                              client_secret=self.fitbit_client_secret,
+                              redirect_uri=self.fitbit_redirect_uri, **optional)
+
+    @property
     def public_url(self) -> str | None:
         """Where people reach us (links in emails): the issuer, when set."""
         return self.issuer.rstrip("/") if self.issuer else None
+
+    def device_keys(self) -> tuple[str, ...]:
+        """The keys for device tokens; in development without any, one kept in var/."""
+        if self.device_token_keys or not self.development:
+            return self.device_token_keys
+        return (_kept(Path("var") / "device-token-key", new_key),)
 
     def dev_secret(self) -> str | None:
         """The development-token secret, or None in production (dev tokens refused)."""
@@ -147,17 +190,21 @@ class Settings(BaseModel):
             return None
         if self.secret_key:
             return self.secret_key
-        path = Path("var") / "dev-secret"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            # Created owner-only in one step; if two processes race, the first one wins.
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(descriptor, "w") as file:
-                file.write(secrets.token_hex(32))
-        return path.read_text().strip()
+        return _kept(Path("var") / "dev-secret", lambda: secrets.token_hex(32))
+
+
+def _kept(path: Path, make: Callable[[], str]) -> str:
+    """A development secret kept in a file, made the first time."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # Created owner-only in one step; if two processes race, the first one wins.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(descriptor, "w") as file:
+            file.write(make())
+    return path.read_text().strip()
 
 
 class _FromEnvironment(BaseSettings, Settings):

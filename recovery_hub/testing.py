@@ -42,6 +42,7 @@ from starlette.applications import Starlette
 
 from auth.dev_tokens import issue_dev_token
 from core.db import Database
+from core.devices.vault import new_key
 from core.migrate import upgrade_async
 from core.permissions import AccessRules
 from core.plugins import Plugins, load_plugins
@@ -151,7 +152,7 @@ async def running_platform(
         secret = secrets.token_hex(32)
         settings = Settings(database_url=database_url, plugins_file=str(path),
                             development=True, secret_key=secret,
-                            request_timeout_seconds=120.0)
+                            device_token_keys=(new_key(),), request_timeout_seconds=120.0)
         app = create_app(settings, plugins=loaded)
         platform: Platform = app.state.platform
         try:

@@ -32,8 +32,11 @@ from .limits import InputLimits
 from .mutations.access import AccessMutations
 from .mutations.budgets import BudgetMutations
 from .mutations.consents import ConsentMutations
+from .mutations.devices import DeviceMutations
 from .mutations.goals import GoalMutations
+from .mutations.medication import MedicationMutations
 from .mutations.notifications import NotificationMutations
+from .mutations.observations import ObservationMutations
 from .queries import Query
 
 __all__ = ["SchemaLimits", "build_schema"]
@@ -113,7 +116,9 @@ def build_schema(
     limits = limits or SchemaLimits()
     contributions = collect_contributions(plugins) if plugins else Contributions()
     core_mutation = merge_types("Mutation", (GoalMutations, BudgetMutations, ConsentMutations,
-                                             AccessMutations, NotificationMutations))
+                                             AccessMutations, NotificationMutations,
+                                             ObservationMutations, MedicationMutations,
+                                             DeviceMutations))
     query = merged_root("Query", Query, contributions.queries)
     mutation = merged_root("Mutation", core_mutation, contributions.mutations)
     # Factories: Strawberry builds a fresh extension for each request.

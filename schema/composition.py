@@ -28,7 +28,7 @@ from core.hookspecs import FieldContribution
 from core.permissions import ConfigurationError
 from core.plugins import Plugins, data_categories
 
-from .guards import CategoryGuard
+from .guards import CategoryGuard, CategoryOf
 from .types.budgets import Budget, BudgetRequest, FundingPot
 from .types.consents import Consent
 from .types.goals import RecoveryGoal
@@ -78,7 +78,7 @@ def _check_category(plugin: str, contribution: FieldContribution,
             f"{where} is a person's data but has no data category; declare it with "
             "schema.guards.data(<category>)"
         )
-    if guards[0].category not in categories:
+    if not isinstance(guards[0], CategoryOf) and guards[0].category not in categories:
         raise ConfigurationError(
             f"{where} names unknown data category {guards[0].category!r}; known: "
             f"{', '.join(sorted(categories))}"

@@ -31,6 +31,8 @@ from core.services import (
     restrictions,
 )
 
+from .health_loaders import HealthRecordLoaders
+
 __all__ = ["Loaders", "PageKey", "by_id_loader", "pages_loader"]
 
 K = TypeVar("K")
@@ -137,6 +139,8 @@ class Loaders:
         self.consents_of_person = self._pages(
             Consent.person_id, select(Consent).where(f(Consent.person_id))
         )
+        # The person's health record: observations, medication, devices.
+        self.record = HealthRecordLoaders(session, policy)
         self.progress_of_goal = self._pages(
             ProgressNote.goal_id,
             select(ProgressNote)
@@ -166,6 +170,6 @@ class Loaders:
 
     def clear(self) -> None:
         """Forget everything loaded: called after a mutation changed the data."""
-        for value in vars(self).values():
+        for value in [*vars(self).values(), *vars(self.record).values()]:
             if isinstance(value, DataLoader):
                 value.clear_all()

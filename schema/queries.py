@@ -22,6 +22,7 @@ from .errors import PublicError
 from .ids import decode_id
 from .pagination import connection, window
 from .types.notifications import Notification
+from .types.observations import ObservationKind
 from .types.organisations import Organisation, StaffMember, Team
 from .types.people import Person
 
@@ -165,3 +166,7 @@ class Query:
                            first=size, after=after_id)
         return connection(found, after_id)
 
+    @strawberry.field(description="Kinds of observation that can be recorded, core's and the "
+                      "plugins': units, ranges, codes. No one's data.")
+    def observation_kinds(self, info: Info[Context, None]) -> list[ObservationKind]:
+        return list(info.context.uow.plugins.observation_kinds.values())  # type: ignore[arg-type]

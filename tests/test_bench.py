@@ -7,6 +7,7 @@ query whose statement count does not depend on the caseload's size.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -15,10 +16,12 @@ import pytest
 from sqlalchemy import delete, event, func, select, text
 
 from bench.fixture import resolve
+from bench.floor import Floor
 from bench.generate import Generated, generate
 from bench.load import PLUGIN_COLUMNS
-from bench.scales import Scale, TeamSizes
-from bench.scenarios import CASELOAD
+from bench.scales import ACTORS, Scale, TeamSizes
+from bench.scenarios import CASELOAD, HEALTH_SERIES
+from bench.tracking import TRACKED_DAYS
 from core.audit import verify_chain
 from core.db import Database
 from core.models import (
@@ -30,11 +33,12 @@ from core.models import (
     Person,
 )
 from core.nhs_number import is_valid_nhs_number
+from core.observations.models import Observation
 from core.unit_of_work import UnitOfWork
 from tests.support.graphql import GraphQLClient
 
 TINY = Scale("tiny", people=300, staff=60, audit_per_person=3, drafts=10, access_log_events=25,
-             teams=TeamSizes(small=5, large=20, mutation=5))
+             teams=TeamSizes(small=5, large=20, mutation=5), tracked_people=3)
 
 
 async def _empty(database: Database) -> None:
@@ -156,3 +160,25 @@ async def test_caseload_query_runs_the_same_statements_for_5_people_or_20(
         reads = [s for s in statements if "audit_event" not in s and "audit_chain" not in s]
         counts[size] = len(reads)
     assert counts[5] == counts[20], counts
+
+
+async def test_the_series_scenario_answers_what_its_floor_answers(
+    generated: tuple[Database, Generated],
+) -> None:
+    """The benchmark person's year of weight and 90 days of mood, through the API and by
+    hand-written SQL: the same numbers (so the ratio compares like with like)."""
+    database, found = generated
+    async with database.reading() as session:
+        tracked = await session.scalar(select(func.count()).select_from(Observation))
+    assert tracked == TINY.tracked_people * 2 * TRACKED_DAYS
+    api = await GraphQLClient(UnitOfWork(database)).execute(HEALTH_SERIES, {},
+                                                            as_user=ACTORS["person"])
+    floor = Floor(database.url.render_as_string(hide_password=False))
+    try:
+        by_hand = await floor.run("health_series", {"person": found.population.bench_person})
+    finally:
+        await floor.close()
+    assert not api.errors, api.errors
+    assert json.loads(by_hand.body)["data"] == json.loads(json.dumps(api.data))
+    weeks = api.data["me"]["weight"]["points"]
+    assert len(weeks) == 53 and sum(week["count"] for week in weeks) == TRACKED_DAYS

@@ -14,6 +14,7 @@ from core.db import Database
 from core.jobs.runner import APSCHEDULER_TABLES
 from core.migrate import alembic_config, upgrade_async
 from core.models import Base
+from core.observations.models import is_observation_partition
 from tests.support.plugin_tables import PLUGIN_TABLES
 from tests.support.world import PLUGINS
 
@@ -23,8 +24,10 @@ _PLUGIN_TABLE_NAMES = frozenset(table.name for table in PLUGIN_TABLES)
 
 
 def _core_objects(name: str | None, type_: str, _parent: Any) -> bool:
-    # APScheduler's tables sit beside ours on SQLite (PostgreSQL: a schema of their own).
-    return not (type_ == "table" and name in _PLUGIN_TABLE_NAMES | APSCHEDULER_TABLES)
+    # APScheduler's tables sit beside ours on SQLite (PostgreSQL: a schema of their own);
+    # the observation table's partitions are PostgreSQL's, not the models'.
+    return not (type_ == "table" and (name in _PLUGIN_TABLE_NAMES | APSCHEDULER_TABLES
+                                      or is_observation_partition(name)))
 
 
 def _differences(connection: Connection, metadata: MetaData = Base.metadata) -> list[Any]:
@@ -39,6 +42,12 @@ def _current_heads(connection: Connection) -> tuple[str, ...]:
     return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
 
 
+def _index(index: dict[str, Any]) -> dict[str, Any]:
+    """A reflected index, comparable: a partial index's condition as its SQL text."""
+    options = {key: str(value) for key, value in (index.get("dialect_options") or {}).items()}
+    return {**index, "dialect_options": options}
+
+
 def _structure(connection: Connection) -> dict[str, Any]:
     """Tables, columns, indexes, keys and constraints, as the database reports them."""
     inspector = inspect(connection)
@@ -49,7 +58,7 @@ def _structure(connection: Connection) -> dict[str, Any]:
                         for c in inspector.get_columns(table)],
             "pk": inspector.get_pk_constraint(table),
             "fks": sorted(inspector.get_foreign_keys(table), key=repr),
-            "indexes": sorted(inspector.get_indexes(table), key=repr),
+            "indexes": sorted(map(_index, inspector.get_indexes(table)), key=repr),
             "unique": sorted(inspector.get_unique_constraints(table), key=repr),
             "checks": sorted(inspector.get_check_constraints(table), key=repr),
         }

@@ -11,25 +11,28 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.db import Database
 from core.models import Base
+from core.observations.models import is_observation_partition
 
 config = context.config
 target_metadata = Base.metadata
 
 
-def _ours(name: str | None, type_: str, _parent: Any) -> bool:
-    """Autogenerate leaves APScheduler's tables alone (migration 0006 made them)."""
+def _modelled(name: str | None, type_: str, _parent: Any) -> bool:
+    """What autogenerate compares: not APScheduler's tables (migration 0006 made them; the
+    library owns their shape), nor the observation table's partitions (PostgreSQL)."""
     from core.jobs.runner import APSCHEDULER_TABLES
 
-    return not (type_ == "table" and name in APSCHEDULER_TABLES)
+    return not (type_ == "table" and (name in APSCHEDULER_TABLES
+                                      or is_observation_partition(name)))
 
 
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        include_name=_ours,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER much
         compare_type=True,
+        include_name=_modelled,
         transaction_per_migration=True,
     )
     with context.begin_transaction():

@@ -1,9 +1,13 @@
 """SQLAlchemy models, one aggregate per module. Import models from here."""
 
-# Domains with packages of their own register their tables with the same metadata.
+# Domains with packages of their own (DESIGN.md) register their tables with the same
+# metadata: imported here so that every table is registered wherever core's models are.
 from core.jobs.models import BackgroundJob, JobStatus  # noqa: E402, I001
 from core.notifications.models import Notification  # noqa: E402
-
+from ..devices import models as _devices  # noqa: F401
+from ..medication import models as _medication  # noqa: F401
+from ..observations import models as _observations  # noqa: F401
+from ._actor import RecordSource
 from .access import (
     BreakGlassAccess,
     Representative,
@@ -81,6 +85,7 @@ __all__ = [
     "PaymentRoute",
     "Person",
     "ProgressNote",
+    "RecordSource",
     "RecoveryGoal",
     "Representative",
     "RepresentativeAccess",

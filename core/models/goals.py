@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ._actor import RecordedBy
@@ -34,6 +34,10 @@ class RecoveryGoal(IdPK, Timestamped, RecordedBy, Base):
         enum_column_type(GoalStatus), default=GoalStatus.ACTIVE
     )
     target_date: Mapped[dt.date | None] = mapped_column(Date)
+    # A measurement to reach ("weight 80 kg by June"): an observation kind and its value in
+    # the kind's default unit; progress is read from the person's observations.
+    target_kind: Mapped[str | None] = mapped_column(String(60))
+    target_value: Mapped[float | None] = mapped_column(Float)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 

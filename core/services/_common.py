@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..errors import InvalidInput
 from ..inputs import aware, optional_text, required_text
+from ..models import RecordSource
 from ..policy import AccessPolicy
+from ..principal import PrincipalKind
 
 __all__ = [
     "aware",
@@ -19,6 +21,7 @@ __all__ = [
     "grouped_by",
     "optional_text",
     "recorded_by",
+    "recorded_through",
     "required_text",
 ]
 
@@ -28,6 +31,30 @@ def recorded_by(policy: AccessPolicy) -> dict[str, Any]:
     return {
         "by_person_id": policy.principal.person_id,
         "by_staff_id": policy.principal.staff_member_id,
+    }
+
+
+_SOURCES = {
+    PrincipalKind.PERSON: RecordSource.PERSON,
+    PrincipalKind.REPRESENTATIVE: RecordSource.REPRESENTATIVE,
+    PrincipalKind.STAFF: RecordSource.STAFF,
+}
+
+
+def recorded_through(policy: AccessPolicy, person_id: int) -> dict[str, Any]:
+    """Columns of ``RecordedThrough`` for a write to ``person_id``'s record (after the
+    policy allowed it): who, through which team, account and app, and when. The system and
+    integrations record as an import."""
+    principal = policy.principal
+    team = policy.acting_team(person_id)
+    return {
+        **recorded_by(policy),
+        "source": _SOURCES.get(principal.kind, RecordSource.IMPORT),
+        "by_team_id": team.team_id if team and principal.kind is PrincipalKind.STAFF else None,
+        "by_account_id": (principal.account_id
+                          if principal.kind is PrincipalKind.REPRESENTATIVE else None),
+        "client_id": principal.client_id,
+        "recorded_at": policy.now,
     }
 
 

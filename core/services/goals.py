@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -21,11 +22,13 @@ from ..models import (
     ProgressNote,
     RecoveryGoal,
 )
+from ..observations.rules import check_target
 from ..policy import AccessPolicy, Action
 from ..unit_of_work import Transaction, UnitOfWork
 from ._common import grouped_by, optional_text, recorded_by, required_text
 
 __all__ = [
+    "MeasurementTarget",
     "add_step",
     "complete_goal",
     "create_goal",
@@ -45,6 +48,23 @@ _ALLOWED = {
     GoalStatus.COMPLETED: {GoalStatus.ACTIVE},
     GoalStatus.ABANDONED: {GoalStatus.ACTIVE},
 }
+
+
+@dataclass(frozen=True)
+class MeasurementTarget:
+    """A measurement a goal aims for: an observation kind's code and a value in the kind's
+    default unit ("weight", 80.0). Progress is read from the person's readings."""
+
+    kind: str
+    value: float
+
+
+def _target(uow: UnitOfWork, target: MeasurementTarget | None) -> dict[str, Any]:
+    if target is None:
+        return {}
+    kind, value = check_target(uow.plugins.observation_kinds, target.kind, target.value,
+                               field="targetMeasurement")
+    return {"target_kind": kind, "target_value": value}
 
 
 def _title(value: str) -> str:
@@ -91,11 +111,13 @@ async def create_goal(
     what_matters_to_me: str | None = None,
     target_date: dt.date | None = None,
     steps: Sequence[str] = (),
+    target_measurement: MeasurementTarget | None = None,
 ) -> RecoveryGoal:
     goal = RecoveryGoal(person_id=person_id, title=_title(title),
                         what_matters_to_me=_what_matters(what_matters_to_me),
                         target_date=target_date, status=GoalStatus.ACTIVE,
-                        created_at=policy.now, updated_at=policy.now, **recorded_by(policy))
+                        created_at=policy.now, updated_at=policy.now, **recorded_by(policy),
+                        **_target(uow, target_measurement))
     step_texts = [
         required_text(text, field=f"steps.{i}", what="a description of the step",
                       max_length=500)
@@ -129,10 +151,12 @@ async def update_goal(
     target_date: dt.date | None = None,
     status: GoalStatus | None = None,
     reason: str | None = None,
+    target_measurement: MeasurementTarget | None = None,
 ) -> RecoveryGoal:
     """Change a goal. ``None`` leaves a field as it is."""
     new_title = _title(title) if title is not None else None
     new_what_matters = _what_matters(what_matters_to_me)
+    new_target = _target(uow, target_measurement)
     async with uow.begin() as tx:
         goal = await _goal_for_update(tx, policy, goal_id)
         if new_title is not None:
@@ -141,6 +165,8 @@ async def update_goal(
             goal.what_matters_to_me = new_what_matters
         if target_date is not None:
             goal.target_date = target_date
+        for key, value in new_target.items():
+            setattr(goal, key, value)
         if status is not None and status is not goal.status:
             _change_status(tx, policy, goal, status, reason)
         goal.updated_at = policy.now

@@ -18,6 +18,8 @@ def register_roles() -> list[Role]:
                 C.IDENTITY: READ_ONLY,
                 C.CONTACT: READ_ONLY,
                 C.RECOVERY_PLAN: READ_WRITE,
+                # The physical health check and what the person tracks, by consent (seed 000).
+                C.PHYSICAL_HEALTH: READ_ONLY,
                 C.WELLBEING: READ_WRITE,
                 C.BUDGET: READ_ONLY,
             },

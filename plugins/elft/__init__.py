@@ -40,6 +40,7 @@ def register_roles() -> list[Role]:
         C.BUDGET: READ_WRITE,
         C.PHYSICAL_HEALTH: READ_ONLY,
         C.MENTAL_HEALTH: READ_WRITE,
+        C.MEDICATION: READ_WRITE,
         C.WELLBEING: READ_ONLY,
         C.APPOINTMENTS: READ_WRITE,
         C.CONSENT: READ_WRITE,

@@ -19,6 +19,7 @@ def register_roles() -> list[Role]:
                 C.CONTACT: READ_ONLY,
                 C.PHYSICAL_HEALTH: READ_WRITE,
                 C.MENTAL_HEALTH: READ_ONLY,
+                C.MEDICATION: READ_WRITE,
                 C.RECOVERY_PLAN: READ_ONLY,
                 C.WELLBEING: READ_ONLY,
                 C.APPOINTMENTS: READ_WRITE,

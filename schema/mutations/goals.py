@@ -17,6 +17,17 @@ from ..types.goals import GoalStatus, GoalStep, ProgressNote, RecoveryGoal
 __all__ = ["GoalMutations"]
 
 
+@strawberry.input(description="A measurement to reach: an observation kind (`weight`) and a "
+                  "value in its default unit.")
+class MeasurementTargetInput:
+    kind: str
+    value: float
+
+
+def _target(given: MeasurementTargetInput | None) -> goals.MeasurementTarget | None:
+    return goals.MeasurementTarget(given.kind, given.value) if given else None
+
+
 @strawberry.input
 class CreateGoalInput:
     person_id: strawberry.ID
@@ -24,6 +35,7 @@ class CreateGoalInput:
     what_matters_to_me: str | None = None
     target_date: dt.date | None = None
     steps: list[str] = strawberry.field(default_factory=list)
+    target_measurement: MeasurementTargetInput | None = None
 
 
 @strawberry.input(description="Fields left out (or null) stay as they are.")
@@ -34,6 +46,7 @@ class UpdateGoalInput:
     target_date: dt.date | None = None
     status: GoalStatus | None = None
     reason: str | None = strawberry.field(default=None, description="Why the status changed.")
+    target_measurement: MeasurementTargetInput | None = None
 
 
 @strawberry.input
@@ -86,6 +99,7 @@ class GoalMutations:
                                                      field="personId"),
             title=input.title, what_matters_to_me=input.what_matters_to_me,
             target_date=input.target_date, steps=input.steps,
+            target_measurement=_target(input.target_measurement),
         ))
         return GoalPayload(goal=goal, user_errors=errors)  # type: ignore[arg-type]
 
@@ -97,6 +111,7 @@ class GoalMutations:
             ctx.uow, ctx.policy, decode_id(input.goal_id, "RecoveryGoal", field="goalId"),
             title=input.title, what_matters_to_me=input.what_matters_to_me,
             target_date=input.target_date, status=input.status, reason=input.reason,
+            target_measurement=_target(input.target_measurement),
         ))
         return GoalPayload(goal=goal, user_errors=errors)  # type: ignore[arg-type]
 

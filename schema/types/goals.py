@@ -13,16 +13,26 @@ from core import models
 from core.categories import DataCategory as C
 
 from ..context import Context
-from ..guards import data
+from ..guards import data, data_of
 from ..pagination import connection, window
 from ._node import ModelNode
 
 if TYPE_CHECKING:
+    from .observations import Observation
     from .people import Person
 
-__all__ = ["GoalStatus", "GoalStatusChange", "GoalStep", "ProgressNote", "RecoveryGoal"]
+__all__ = [
+    "GoalStatus",
+    "GoalStatusChange",
+    "GoalStep",
+    "MeasurementProgress",
+    "MeasurementTarget",
+    "ProgressNote",
+    "RecoveryGoal",
+]
 
 _Person = Annotated["Person", strawberry.lazy("schema.types.people")]
+_Observation = Annotated["Observation", strawberry.lazy("schema.types.observations")]
 
 GoalStatus = strawberry.enum(models.GoalStatus, name="GoalStatus")
 
@@ -49,6 +59,27 @@ class GoalStatusChange:
     reason: str | None
 
 
+@strawberry.type(description="A measurement a goal aims for, in the kind's default unit.")
+class MeasurementTarget:
+    kind: str
+    value: float
+    unit: str | None
+
+
+@strawberry.type(description="How far a goal's target measurement has come: from the first "
+                 "reading since the goal was set (else the last before) to the latest.")
+class MeasurementProgress:
+    baseline: _Observation | None
+    latest: _Observation | None
+    percent: int | None = strawberry.field(description="0-100; null without two readings.")
+
+
+def _target_category(goal: Any, info: Info[Context, None], _arguments: dict[str, Any]) -> str:
+    """The category of the goal's target kind: seeing progress is seeing the readings."""
+    kind = info.context.uow.plugins.observation_kinds.get(goal.target_kind or "")
+    return kind.category if kind else C.RECOVERY_PLAN
+
+
 @strawberry.type(description='A recovery goal: "what matters to me" and the way there.')
 class RecoveryGoal(ModelNode, relay.Node):
     __model__ = models.RecoveryGoal
@@ -63,6 +94,28 @@ class RecoveryGoal(ModelNode, relay.Node):
     created_at: dt.datetime | None = data(C.RECOVERY_PLAN)
     updated_at: dt.datetime | None = data(C.RECOVERY_PLAN)
     completed_at: dt.datetime | None = data(C.RECOVERY_PLAN)
+
+    @data(C.RECOVERY_PLAN, description="A measurement to reach (weight 80 kg by June).")
+    def target_measurement(self: Any, info: Info[Context, None]) -> MeasurementTarget | None:
+        if self.target_kind is None or self.target_value is None:
+            return None
+        kind = info.context.uow.plugins.observation_kinds.get(self.target_kind)
+        return MeasurementTarget(kind=self.target_kind, value=self.target_value,
+                                 unit=kind.unit if kind else None)
+
+    @data_of(_target_category, described="the category of the goal's target kind",
+             description="Progress towards the target measurement, read from the readings.")
+    async def measurement_progress(
+        self: Any, info: Info[Context, None]
+    ) -> MeasurementProgress | None:
+        if self.target_kind is None or self.target_value is None:
+            return None
+        found = await info.context.loaders.record.goal_progress.load(self)
+        if found is None:
+            return None
+        return MeasurementProgress(baseline=found.baseline,  # type: ignore[arg-type]
+                                   latest=found.latest,  # type: ignore[arg-type]
+                                   percent=found.percent(self.target_value))
 
     @data(C.RECOVERY_PLAN, description="Whose goal this is.")
     async def person(self: Any, info: Info[Context, None]) -> _Person | None:

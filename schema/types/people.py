@@ -16,10 +16,21 @@ from core.models import AuditEvent
 from core.paging import page
 
 from ..context import Context
-from ..guards import data
+from ..guards import data, data_of
 from ..pagination import connection, window
+from . import medication as medication_fields
+from . import observations as observation_fields
 from ._node import ModelNode
 from .access_log import AccessLogEntry
+from .devices import Device
+from .medication import AdherenceWeek, Medication
+from .observations import (
+    Observation,
+    ObservationSeries,
+    SeriesBucket,
+    SeriesComponent,
+    kind_category,
+)
 
 if TYPE_CHECKING:
     from .access import Representative, Restriction
@@ -121,3 +132,59 @@ class Person(ModelNode, relay.Node):
         self: Any, info: Info[Context, None]
     ) -> list[_Representative] | None:
         return await info.context.loaders.representatives_of_person.load(self.id)
+
+    # --- the health record (docs/health-record.md) ---------------------------------------
+
+    @data_of(kind_category, described="the category of the kind asked for",
+             description="Readings of one kind, newest first; `from` included, `to` not. "
+             "Readings entered in error only with `includeEnteredInError`.")
+    async def observations(
+        self: Any,
+        info: Info[Context, None],
+        kind: str,
+        since: Annotated[dt.datetime | None, strawberry.argument(name="from")] = None,
+        until: Annotated[dt.datetime | None, strawberry.argument(name="to")] = None,
+        include_entered_in_error: bool = False,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> relay.Connection[Observation] | None:
+        return await observation_fields.observation_connection(
+            info, self.id, kind, since, until, include_entered_in_error, first, after)
+
+    @data_of(kind_category, described="the category of the kind asked for",
+             description="A kind's readings bucketed for a chart, between two days (both "
+             "included): count, min, max, mean and last per bucket; buckets without readings "
+             "are gaps.")
+    async def observation_series(
+        self: Any,
+        info: Info[Context, None],
+        kind: str,
+        since: Annotated[dt.date, strawberry.argument(name="from")],
+        until: Annotated[dt.date, strawberry.argument(name="to")],
+        bucket: SeriesBucket = SeriesBucket.WEEK,  # type: ignore[attr-defined]
+        unit: str | None = None,
+        component: SeriesComponent = SeriesComponent.VALUE,
+    ) -> ObservationSeries | None:
+        return await observation_fields.observation_series(info, self.id, kind, since,
+                                                           until, bucket, unit, component)
+
+    @data(C.MEDICATION, description="The medication list, in the order added; stopped ones "
+          "too with `includeStopped`.")
+    async def medications(
+        self: Any, info: Info[Context, None], include_stopped: bool = False
+    ) -> list[Medication] | None:
+        return await info.context.loaders.record.medications.load((self.id, include_stopped))
+
+    @data(C.MEDICATION, description="Doses taken of those expected, week by week, between two "
+          "days (both included).")
+    async def medication_adherence(
+        self: Any,
+        info: Info[Context, None],
+        since: Annotated[dt.date, strawberry.argument(name="from")],
+        until: Annotated[dt.date, strawberry.argument(name="to")],
+    ) -> list[AdherenceWeek] | None:
+        return await medication_fields.adherence(info, self.id, since, until)
+
+    @data(C.PHYSICAL_HEALTH, description="Devices connected or lent, in the order added.")
+    async def devices(self: Any, info: Info[Context, None]) -> list[Device] | None:
+        return await info.context.loaders.record.devices.load((self.id, None))
