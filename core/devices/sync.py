@@ -13,7 +13,7 @@ version: of two workers refreshing at once, one refreshes and the other uses its
 lock is held for the one token request, a few times a day per device).
 
 Call it from anywhere: the CLI (`recovery-hub devices sync`), a notification's follow-up, the
-``syncDevice`` mutation, or a job once the job runner exists (docs/health-record.md).
+``syncDevice`` mutation, or the jobs in core.devices.jobs (docs/health-record.md).
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """A provider's notifications: checked, then remembered on each device as "due from this
-day" (in the database: any worker, or the next `recovery-hub devices sync --due`, imports).
+day", with the import enqueued as a job in the same transaction (core.devices.jobs): it
+commits with the notification or not at all, and whichever worker claims it imports.
 
-The HTTP side (recovery_hub/app.py) answers at once, as providers require (Fitbit: 204
-within seconds), and runs the follow-up, ``sync_due(uow, device_ids=...)``, after the
-response. A notification that withdraws access ends the device at once.
+The HTTP side (recovery_hub/devices.py) answers at once, as providers require (Fitbit: 204
+within seconds). A notification that withdraws access ends the device at once.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from sqlalchemy import select
 from ..models import utcnow
 from ..observations.rules import local_date
 from ..unit_of_work import UnitOfWork
+from .jobs import IMPORT_NOTIFIED
 from .models import Device, DeviceStatus, DeviceToken
 from .providers import BadResponse, BadSignature
 
@@ -75,4 +76,8 @@ async def notified(uow: UnitOfWork, provider_name: str, headers: Mapping[str, st
                     device.sync_requested_from = day
                 if device.id not in due:
                     due.append(device.id)
+        if due:
+            from ..jobs.queue import enqueue  # core.jobs imports core.models: not at import
+
+            await enqueue(tx, IMPORT_NOTIFIED, {"device_ids": due, "as_of": now.isoformat()})
     return due

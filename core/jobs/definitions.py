@@ -110,10 +110,11 @@ class JobRegistry(Mapping[str, Job]):
 
 
 def _core_jobs() -> list[Job]:
+    from core.devices.jobs import DEVICE_JOBS
     from core.jobs.rescue import RESCUE
     from core.notifications.email import EMAIL_NOTIFICATION
 
-    return [RESCUE, EMAIL_NOTIFICATION]
+    return [RESCUE, EMAIL_NOTIFICATION, *DEVICE_JOBS]
 
 
 def job_registry(plugins: Plugins, extra: list[Job] | None = None) -> JobRegistry:

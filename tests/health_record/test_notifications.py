@@ -1,6 +1,7 @@
 """Fitbit's subscriber endpoint, ``/devices/fitbit/notifications``: the ``verify`` handshake,
-signed notifications (``X-Fitbit-Signature``) answered at once and followed by an import,
-and refusals (404 for a bad signature, as Fitbit documents; 400 for malformed JSON) that
+signed notifications (``X-Fitbit-Signature``) answered at once with their import enqueued as a
+job (run by whichever worker claims it), the 15-minute schedule for devices still due, and
+refusals (404 for a bad signature, as Fitbit documents; 400 for malformed JSON) that
 change nothing."""
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ import pytest
 from sqlalchemy import func, select
 from starlette.applications import Starlette
 
+from core.devices.jobs import IMPORT_NOTIFIED, SYNC_DUE
 from core.devices.models import Device, DeviceStatus, DeviceToken
 from core.devices.sync import sync_device
+from core.jobs import BackgroundJob, JobStatus
+from core.jobs.runner import JobRunner
 from core.observations.models import Observation
 from recovery_hub import devices as routes
 from schema.ids import decode_id
@@ -29,8 +33,7 @@ async def fitbit(world: World) -> FitbitWorld:
 
 
 def _endpoint(fitbit: FitbitWorld) -> httpx.AsyncClient:
-    """The notification endpoint as the platform mounts it, its follow-up at the test's
-    time."""
+    """The notification endpoint as the platform mounts it, receiving at the test's time."""
     app = Starlette(routes=routes.device_routes(fitbit.uow, clock=lambda: NOW))
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hub")
 
@@ -69,7 +72,14 @@ async def test_a_signed_notification_is_answered_at_once_and_imports_that_day(
                                 headers=headers)
 
     assert (answer.status_code, answer.content) == (204, b"")
-    # The follow-up ran after the answer: the day named, nothing earlier.
+    # Answered before any import: the import is a job, committed with the notification.
+    assert fitbit.double.requests == [] and await _observations(fitbit) == before
+    [job] = await _jobs(fitbit, IMPORT_NOTIFIED)
+    assert job.payload == {"device_ids": [device], "as_of": NOW.isoformat()}
+    outcome = await JobRunner(fitbit.uow, work=False).run_one(job.id)
+
+    assert outcome.ran and (await _jobs(fitbit, IMPORT_NOTIFIED))[0].status == JobStatus.DONE
+    # The day named, nothing earlier.
     assert fitbit.double.requests[0] == (
         "/1/user/-/activities/steps/date/2026-03-31/2026-03-31.json")
     assert await _observations(fitbit) == before + 3  # 31 March: steps, a night, heart rate
@@ -99,6 +109,36 @@ async def test_a_notification_that_does_not_check_out_changes_nothing(
                                     headers=headers)
     assert answer.status_code == status
     assert fitbit.double.requests == []
+
+
+async def _jobs(fitbit: FitbitWorld, name: str) -> list[BackgroundJob]:
+    async with fitbit.uow.db.reading() as session:
+        return list(await session.scalars(select(BackgroundJob).where(
+            BackgroundJob.name == name).order_by(BackgroundJob.id)))
+
+
+async def test_the_schedule_imports_devices_still_due(fitbit: FitbitWorld) -> None:
+    """A notification whose import failed (Fitbit was down) leaves the device due; the
+    15-minute job imports it, and running it again imports nothing twice."""
+    device = await _connected(fitbit)
+    await sync_device(fitbit.uow, device, now=NOW - dt.timedelta(days=1),
+                      until=NOW.date() - dt.timedelta(days=1))
+    before = await _observations(fitbit)
+    async with fitbit.uow.begin() as tx:
+        found = await tx.session.get(Device, device)
+        assert found is not None
+        found.sync_requested_from = NOW.date()
+    job = fitbit.uow.jobs.require(SYNC_DUE)
+    assert job.every == dt.timedelta(minutes=15)
+
+    await job.handler(fitbit.uow, {"as_of": NOW.isoformat()})
+    imported = await _observations(fitbit)
+    await job.handler(fitbit.uow, {"as_of": NOW.isoformat()})
+
+    assert imported == before + 3 and await _observations(fitbit) == imported
+    async with fitbit.uow.db.reading() as session:
+        found = await session.get(Device, device)
+    assert found is not None and found.sync_requested_from is None
 
 
 def _sign(body: bytes) -> str:
