@@ -26,6 +26,13 @@ _LOUD_LIBRARIES = {
 }
 
 
+def _drop_color_message(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    """uvicorn passes a coloured copy of some messages as the extra ``color_message``; the
+    message itself is already there, so the copy (with its escape codes) is dropped."""
+    event.pop("color_message", None)
+    return event
+
+
 def configure_logging(
     *, format: Literal["json", "console"] = "json", level: str = "INFO",
     stream: TextIO | None = None,
@@ -39,6 +46,7 @@ def configure_logging(
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.stdlib.ExtraAdder(),
+        _drop_color_message,
         # Which worker process wrote it (``serve --workers N``).
         structlog.processors.CallsiteParameterAdder(
             [structlog.processors.CallsiteParameter.PROCESS]),

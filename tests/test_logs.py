@@ -43,3 +43,6 @@ async def test_a_refusal_reaches_the_servers_log_with_its_request_id(
     # uvicorn's own lines come through the same handler, the access line with the request id.
     assert any(line["logger"] == "uvicorn.access" and line.get("request_id")
                == "refused-request-0001" for line in lines)
+    # ... without uvicorn's coloured copy of its messages (terminal escape codes in a log).
+    started = [line for line in lines if line["event"].startswith("Started server process")]
+    assert started and all("color_message" not in line for line in lines)
