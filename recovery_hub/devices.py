@@ -1,5 +1,5 @@
 """Devices in the running platform: the providers and token vault built from the settings,
-the endpoint providers send notifications to, and the follow-up import after one.
+the endpoint providers send notifications to.
 
 ``POST /devices/<provider>/notifications`` answers 204 at once (Fitbit wants an answer
 within seconds): the devices are marked as due and the import is enqueued as a job in one

@@ -38,10 +38,9 @@ def _as_of(payload: dict[str, Any]) -> dt.datetime:
 
 
 async def _import(uow: UnitOfWork, payload: dict[str, Any]) -> None:
-    device_ids = payload.get("device_ids")
-    for result in await sync_due(uow, now=_as_of(payload),
-                                 device_ids=[int(i) for i in device_ids]
-                                 if device_ids is not None else None):
+    named = payload.get("device_ids")  # a notification's; none: every device that is due
+    device_ids = None if named is None else [int(i) for i in named]
+    for result in await sync_due(uow, now=_as_of(payload), device_ids=device_ids):
         if result.error:
             log.warning("device %s: import failed: %s", result.device_id, result.error)
 

@@ -12,8 +12,8 @@ again before the provider's reset. Tokens are refreshed holding their row's lock
 version: of two workers refreshing at once, one refreshes and the other uses its tokens (the
 lock is held for the one token request, a few times a day per device).
 
-Call it from anywhere: the CLI (`recovery-hub devices sync`), a notification's follow-up, the
-``syncDevice`` mutation, or the jobs in core.devices.jobs (docs/health-record.md).
+Call it from anywhere: the CLI (`recovery-hub devices sync`), the ``syncDevice`` mutation,
+or the jobs in core.devices.jobs (a notification's import, the 15-minute schedule).
 """
 
 from __future__ import annotations
